@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
 
@@ -43,17 +44,27 @@ func (r *Runtime) Exec(ctx context.Context, id string, e ExecSpec) (int, error) 
 	if cwd == "" {
 		cwd = "/"
 	}
+	stdin, copyStdin, err := stdinFile(e.Stdin)
+	if err != nil {
+		return 0, fmt.Errorf("container %s: exec: %w", id, err)
+	}
 	p := &libcontainer.Process{
 		Args:   e.Args,
 		Env:    env,
 		Cwd:    cwd,
-		Stdin:  e.Stdin,
+		Stdin:  stdin,
 		Stdout: e.Stdout,
 		Stderr: e.Stderr,
 	}
-	if err := c.Run(p); err != nil {
+	err = c.Run(p)
+	if f, ok := stdin.(*os.File); ok && f != e.Stdin {
+		f.Close() // the process holds its own copy now
+	}
+	if err != nil {
+		copyStdin(false)
 		return 0, fmt.Errorf("container %s: exec %q: %w", id, e.Args[0], err)
 	}
+	copyStdin(true)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -80,4 +91,32 @@ func (r *Runtime) Exec(ctx context.Context, id string, e ExecSpec) (int, error) 
 		return 128 + int(ws.Signal()), nil
 	}
 	return state.ExitCode(), nil
+}
+
+// stdinFile gives the process a pipe for a stdin that is not a file, fed by
+// a goroutine that is not waited for: os/exec would otherwise wait for the
+// source to end even after the process exited. start(true) starts the copy;
+// start(false) drops the pipe.
+func stdinFile(in io.Reader) (io.Reader, func(start bool), error) {
+	if in == nil {
+		return nil, func(bool) {}, nil
+	}
+	if _, ok := in.(*os.File); ok {
+		return in, func(bool) {}, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("stdin pipe: %w", err)
+	}
+	return pr, func(start bool) {
+		if !start {
+			pw.Close()
+			return
+		}
+		go func() {
+			defer pw.Close()
+			// Ends when the source ends or the process closed its stdin.
+			_, _ = io.Copy(pw, in)
+		}()
+	}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
 
+	"github.com/corebox/corebox/platform/container"
 	"github.com/corebox/corebox/platform/shim"
 )
 
@@ -30,7 +31,7 @@ func (r *Runtime) load(id string) (*libcontainer.Container, error) {
 // container this daemon started and for one it adopted after a restart.
 func (r *Runtime) State(id, dir string, shimPid int) (*State, error) {
 	if exit, err := shim.ReadExit(dir); err == nil {
-		return &State{Status: StatusExited, Pid: exit.Pid, Exit: exit}, nil
+		return &State{Status: container.StatusExited, Pid: exit.Pid, Exit: exit}, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, err)
 	}
@@ -49,18 +50,18 @@ func (r *Runtime) State(id, dir string, shimPid int) (*State, error) {
 	out := &State{Pid: st.InitProcessPid, Started: st.Created}
 	switch status {
 	case libcontainer.Running, libcontainer.Paused:
-		out.Status = StatusRunning
+		out.Status = container.StatusRunning
 	case libcontainer.Created:
-		out.Status = StatusCreated
+		out.Status = container.StatusCreated
 	default:
-		out.Status = StatusStopped
+		out.Status = container.StatusStopped
 		// The init is gone: its monitor either writes the exit status any
 		// moment now, or was killed and the status is lost.
 		if !ShimAlive(shimPid, dir) {
 			if exit, err := shim.ReadExit(dir); err == nil {
-				return &State{Status: StatusExited, Pid: exit.Pid, Exit: exit}, nil
+				return &State{Status: container.StatusExited, Pid: exit.Pid, Exit: exit}, nil
 			}
-			out.Status = StatusUnknown
+			out.Status = container.StatusUnknown
 		}
 	}
 	return out, nil

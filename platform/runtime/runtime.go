@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/corebox/corebox/platform/container"
 	"github.com/corebox/corebox/platform/shim"
 )
 
@@ -59,35 +60,12 @@ func New(cfg Config) (*Runtime, error) {
 	return &Runtime{stateDir: dir, shimPath: cfg.ShimPath, helper: cfg.Helper}, nil
 }
 
-// Status of a container as the runtime observes it.
-type Status string
-
-const (
-	StatusCreated Status = "created"
-	StatusRunning Status = "running"
-	StatusStopped Status = "stopped"
-	// StatusExited: the process ended and its monitor recorded how.
-	StatusExited Status = "exited"
-	// StatusUnknown: the process ended but its monitor is gone too, so the
-	// exit status was lost (the monitor was killed).
-	StatusUnknown Status = "unknown"
-)
-
 // State is a container's observed state.
 type State struct {
-	Status  Status
+	Status  container.Status
 	Pid     int
 	Exit    *shim.Exit
 	Started time.Time
-}
-
-// Resources are the cgroup limits of a container; zero means unlimited.
-type Resources struct {
-	CPUs        float64 `json:"cpus,omitempty"`
-	MemoryBytes int64   `json:"memory_bytes,omitempty"`
-	Pids        int64   `json:"pids,omitempty"`
-	// CPUSet pins the container to these CPUs ("2-3"), for data-plane NFs.
-	CPUSet string `json:"cpuset,omitempty"`
 }
 
 // Mount is a bind mount from the host into the container.
@@ -112,5 +90,5 @@ type Spec struct {
 	Devices      []string // host device paths, e.g. /dev/net/tun
 	Sysctls      map[string]string
 	Mounts       []Mount
-	Resources    Resources
+	Resources    container.Resources
 }

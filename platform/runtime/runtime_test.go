@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/corebox/corebox/internal/leakcheck"
+	"github.com/corebox/corebox/platform/container"
 	"github.com/corebox/corebox/platform/runtime"
 )
 
@@ -84,7 +85,7 @@ func TestStartExecStop(t *testing.T) {
 	c := f.start(t, uniqueID(t), "serve")
 
 	st, err := f.rt.State(c.id, c.dir, c.ShimPid)
-	if err != nil || st.Status != runtime.StatusRunning || st.Pid != c.Pid {
+	if err != nil || st.Status != container.StatusRunning || st.Pid != c.Pid {
 		t.Fatalf("state = %+v, %v; want running with pid %d", st, err, c.Pid)
 	}
 	for _, ns := range []string{"pid", "mnt", "uts", "ipc", "net"} {
@@ -140,7 +141,7 @@ func TestExitCodeRecorded(t *testing.T) {
 		t.Fatalf("exit = %+v, %v; want code 3", exit, err)
 	}
 	st, err := f.rt.State(c.id, c.dir, c.ShimPid)
-	if err != nil || st.Status != runtime.StatusExited || st.Exit.Code != 3 {
+	if err != nil || st.Status != container.StatusExited || st.Exit.Code != 3 {
 		t.Fatalf("state = %+v, %v; want exited (3)", st, err)
 	}
 }
@@ -148,7 +149,7 @@ func TestExitCodeRecorded(t *testing.T) {
 func TestResizeKeepsProcess(t *testing.T) {
 	f := newFixture(t)
 	c := f.start(t, uniqueID(t), "serve")
-	err := f.rt.Resize(c.id, runtime.Resources{CPUs: 1.5, MemoryBytes: 256 << 20, Pids: 256})
+	err := f.rt.Resize(c.id, container.Resources{CPUs: 1.5, MemoryBytes: 256 << 20, Pids: 256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,14 +165,14 @@ func TestResizeKeepsProcess(t *testing.T) {
 		}
 	}
 	st, err := f.rt.State(c.id, c.dir, c.ShimPid)
-	if err != nil || st.Pid != c.Pid || st.Status != runtime.StatusRunning {
+	if err != nil || st.Pid != c.Pid || st.Status != container.StatusRunning {
 		t.Errorf("after resize: %+v, %v; want the same pid %d running", st, err, c.Pid)
 	}
 	stats, err := f.rt.Stats(c.id)
 	if err != nil || stats.Pids < 1 || stats.MemoryBytes == 0 || stats.MemoryLimit != 256<<20 {
 		t.Errorf("stats = %+v, %v", stats, err)
 	}
-	if err := f.rt.Resize(c.id, runtime.Resources{CPUs: -1}); err == nil {
+	if err := f.rt.Resize(c.id, container.Resources{CPUs: -1}); err == nil {
 		t.Error("negative cpus accepted")
 	}
 }

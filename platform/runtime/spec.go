@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/corebox/corebox/platform/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -149,14 +150,14 @@ func devices(paths []string) ([]specs.LinuxDevice, []specs.LinuxDeviceCgroup, er
 
 const cpuPeriod = 100000
 
-func resources(r Resources, deviceRules []specs.LinuxDeviceCgroup) *specs.LinuxResources {
+func resources(r container.Resources, deviceRules []specs.LinuxDeviceCgroup) *specs.LinuxResources {
 	// Deny all devices first; specconv then adds the default allowed set.
 	out := &specs.LinuxResources{Devices: append([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}, deviceRules...)}
 	applyResources(out, r)
 	return out
 }
 
-func applyResources(out *specs.LinuxResources, r Resources) {
+func applyResources(out *specs.LinuxResources, r container.Resources) {
 	period := uint64(cpuPeriod)
 	quota := int64(-1)
 	if r.CPUs > 0 {
@@ -173,21 +174,4 @@ func applyResources(out *specs.LinuxResources, r Resources) {
 		pids = r.Pids
 	}
 	out.Pids = &specs.LinuxPids{Limit: &pids}
-}
-
-// Validate reports resource values a user cannot mean.
-func (r Resources) Validate() error {
-	switch {
-	case r.CPUs < 0:
-		return fmt.Errorf("cpus %v: must be positive (e.g. 1.5)", r.CPUs)
-	case r.CPUs > 0 && r.CPUs < 0.01:
-		return fmt.Errorf("cpus %v: the smallest limit is 0.01", r.CPUs)
-	case r.MemoryBytes < 0:
-		return fmt.Errorf("memory %d: must be positive (e.g. 256Mi)", r.MemoryBytes)
-	case r.MemoryBytes > 0 && r.MemoryBytes < 6<<20:
-		return fmt.Errorf("memory %d bytes: the smallest limit is 6Mi", r.MemoryBytes)
-	case r.Pids < 0:
-		return fmt.Errorf("pids %d: must be positive", r.Pids)
-	}
-	return nil
 }

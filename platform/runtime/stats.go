@@ -3,22 +3,13 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/corebox/corebox/platform/container"
+
 	"github.com/opencontainers/runc/libcontainer/specconv"
 )
 
-// Stats are a container's resource use, read from its cgroups.
-type Stats struct {
-	CPUUsageNanos  uint64 `json:"cpu_usage_ns"`
-	CPUThrottledNs uint64 `json:"cpu_throttled_ns"`
-	MemoryBytes    uint64 `json:"memory_bytes"`
-	MemoryLimit    uint64 `json:"memory_limit_bytes"`
-	MemoryMaxBytes uint64 `json:"memory_max_bytes"`
-	Pids           uint64 `json:"pids"`
-	PidsLimit      uint64 `json:"pids_limit"`
-}
-
 // Stats reads the container's cgroup counters.
-func (r *Runtime) Stats(id string) (*Stats, error) {
+func (r *Runtime) Stats(id string) (*container.Stats, error) {
 	c, err := r.load(id)
 	if err != nil {
 		return nil, err
@@ -31,7 +22,7 @@ func (r *Runtime) Stats(id string) (*Stats, error) {
 	if cg == nil {
 		return nil, fmt.Errorf("container %s: no cgroup stats", id)
 	}
-	return &Stats{
+	return &container.Stats{
 		CPUUsageNanos:  cg.CpuStats.CpuUsage.TotalUsage,
 		CPUThrottledNs: cg.CpuStats.ThrottlingData.ThrottledTime,
 		MemoryBytes:    cg.MemoryStats.Usage.Usage,
@@ -44,7 +35,7 @@ func (r *Runtime) Stats(id string) (*Stats, error) {
 
 // Resize changes the cgroup limits of a running container in place: the
 // process keeps running and keeps its pid.
-func (r *Runtime) Resize(id string, res Resources) error {
+func (r *Runtime) Resize(id string, res container.Resources) error {
 	if err := res.Validate(); err != nil {
 		return err
 	}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corebox/corebox/orchestrator/daemon"
+)
+
+func newDaemonCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "daemon",
+		Short: "Run the node agent (the CLI starts it when none runs)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			shim, err := sibling("corebox-shim")
+			if err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "daemon")
+			return daemon.Run(cmd.Context(), daemon.Config{
+				StateRoot: g.root, PluginDir: g.pluginDir(), ShimPath: shim,
+				Helper: []string{exe, "_start"}, Version: version, Log: log,
+			})
+		},
+	}
+}
+
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the CLI's and the daemon's versions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "corebox %s\n", version)
+			c, err := g.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			v, err := c.Version(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "daemon %s (api %s, pid %d, root %s)\n", v.Version, v.API, v.Pid, v.StateRoot)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/corebox/corebox/orchestrator/api"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	root   string
+	cniBin string
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "corebox",
+		Short:         "Run a mobile core network (5GC, EPC, IMS) as containers",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.root, "root", envOr("COREBOX_ROOT", "/var/lib/corebox"), "state root (env COREBOX_ROOT)")
+	root.PersistentFlags().StringVar(&g.cniBin, "cni-bin", os.Getenv("COREBOX_CNI_BIN"), "CNI plugin directory (env COREBOX_CNI_BIN; default <root>/cni/bin)")
+	root.AddCommand(
+		newDaemonCmd(g), newRunCmd(g), newPsCmd(g), newStopCmd(g), newStartCmd(g), newRmCmd(g),
+		newExecCmd(g), newLogsCmd(g), newStatsCmd(g), newInspectCmd(g), newResizeCmd(g),
+		newNetCmd(g), newImageCmd(g), newBenchCmd(g), newVersionCmd(g),
+	)
+	return root
+}
+
+func (g *globals) pluginDir() string {
+	if g.cniBin != "" {
+		return g.cniBin
+	}
+	return filepath.Join(g.root, "cni", "bin")
+}
+
+// sibling finds a binary installed next to this one, or on PATH.
+func sibling(name string) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find own binary: %w", err)
+	}
+	p := filepath.Join(filepath.Dir(exe), name)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s not found next to %s or on PATH (build it with `make build`)", name, exe)
+}
+
+// client connects to the daemon of the state root, starting one if none
+// answers.
+func (g *globals) client(ctx context.Context) (*api.Client, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("corebox needs root: it creates namespaces, cgroups, mounts and links (run it with sudo)")
+	}
+	root, err := filepath.Abs(g.root)
+	if err != nil {
+		return nil, err
+	}
+	g.root = root
+	c := api.NewClient(api.SocketPath(root))
+	probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_, err = c.Version(probe)
+	cancel()
+	if err == nil {
+		return c, nil
+	}
+	if err := g.startDaemon(); err != nil {
+		return nil, err
+	}
+	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := c.WaitReady(wait); err != nil {
+		return nil, fmt.Errorf("%w (see %s)", err, filepath.Join(root, "daemon.log"))
+	}
+	return c, nil
+}
+
+// startDaemon launches `corebox daemon` in its own session, logging to
+// <root>/daemon.log, and leaves it running.
+func (g *globals) startDaemon() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	if err := os.MkdirAll(g.root, 0o711); err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	logf, err := os.OpenFile(filepath.Join(g.root, "daemon.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	defer logf.Close()
+	args := []string{"daemon", "--root", g.root}
+	if g.cniBin != "" {
+		args = append(args, "--cni-bin", g.cniBin)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	// Not waited for: the daemon outlives this command.
+	return cmd.Process.Release()
+}
