@@ -17,7 +17,7 @@ all: build
 
 build:
 	CGO_ENABLED=1 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/corebox ./cmd/corebox
-	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/corebox-shim ./cmd/corebox-shim
+	CGO_ENABLED=1 $(GO) build -ldflags '-s -w' -o $(BIN)/corebox-shim ./cmd/corebox-shim
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/corenf ./cmd/corenf
 
 # The CNI reference plugins, built from the Go module proxy once per version.

@@ -40,7 +40,7 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (*Attachment, e
 	if err := m.precheck(n, req); err != nil {
 		return nil, err
 	}
-	list, err := m.confList(n)
+	list, err := m.addList(n, req)
 	if err != nil {
 		return nil, err
 	}

@@ -22,14 +22,29 @@ func chainFor(n *Network) []string {
 	return bridgeChain
 }
 
-// confList renders the network's CNI conflist: the main plugin with
+// confList renders the network's full CNI conflist: the main plugin with
 // host-local IPAM (static addresses through the "ips" capability), then
-// tuning (per-interface sysctls/MTU later), then bandwidth (bridge only:
-// it shapes the host veth, which macvlan has not).
+// tuning (per-interface sysctls), then bandwidth (bridge only: it shapes
+// the host veth, which macvlan has not). DEL without a cached ADD uses it,
+// since it undoes whatever an interrupted ADD may have done.
 func (m *Manager) confList(n *Network) (*libcni.NetworkConfigList, error) {
-	plugins := []map[string]any{m.mainPlugin(n), {"type": "tuning", "dataDir": m.paths.tuningDir()}}
-	if n.Type != TypeMacvlan {
-		plugins = append(plugins, map[string]any{"type": "bandwidth", "capabilities": map[string]bool{"bandwidth": true}})
+	return m.renderList(n, true)
+}
+
+// addList is the conflist for one ADD: plugins with nothing to do for this
+// request are left out, since each costs a process start. libcni caches
+// the list it added with, so DEL runs the same one.
+func (m *Manager) addList(n *Network, req AttachRequest) (*libcni.NetworkConfigList, error) {
+	return m.renderList(n, req.Bandwidth != nil)
+}
+
+func (m *Manager) renderList(n *Network, full bool) (*libcni.NetworkConfigList, error) {
+	plugins := []map[string]any{m.mainPlugin(n)}
+	if full {
+		plugins = append(plugins, map[string]any{"type": "tuning", "dataDir": m.paths.tuningDir()})
+		if n.Type != TypeMacvlan {
+			plugins = append(plugins, map[string]any{"type": "bandwidth", "capabilities": map[string]bool{"bandwidth": true}})
+		}
 	}
 	data, err := json.Marshal(map[string]any{"cniVersion": cniVersion, "name": n.Name, "plugins": plugins})
 	if err != nil {

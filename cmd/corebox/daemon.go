@@ -20,14 +20,10 @@ func newDaemonCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			exe, err := os.Executable()
-			if err != nil {
-				return err
-			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "daemon")
 			return daemon.Run(cmd.Context(), daemon.Config{
 				StateRoot: g.root, PluginDir: g.pluginDir(), ShimPath: shim,
-				Helper: []string{exe, "_start"}, Version: version, Log: log,
+				Version: version, Log: log,
 			})
 		},
 	}

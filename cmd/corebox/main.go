@@ -17,11 +17,9 @@ import (
 var version = "dev"
 
 func main() {
-	// libcontainer re-executes this binary as `init` inside new namespaces.
+	// libcontainer re-executes this binary as `init` to enter containers
+	// (exec).
 	runtime.Init()
-	if len(os.Args) > 1 && os.Args[1] == "_start" {
-		os.Exit(runtime.HelperMain(os.Args[2:]))
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()

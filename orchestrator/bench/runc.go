@@ -43,6 +43,10 @@ func (b *runcBundle) prepare(img *image.Rootfs) error {
 		spec.Linux.Namespaces[i].Path = ""
 	}
 	spec.Linux.CgroupsPath = ""
+	// Debian's runc 1.1 sets rlimits after dropping privileges and cannot
+	// raise RLIMIT_NOFILE above its caller's hard limit; libcontainer 1.5
+	// can. The baseline keeps the inherited limits.
+	spec.Process.Rlimits = nil
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
@@ -59,14 +63,20 @@ func (b *runcBundle) timeRun(ctx context.Context, id string) (time.Duration, err
 		return 0, err
 	}
 	defer devnull.Close()
-	cmd.Stdin, cmd.Stdout = devnull, devnull
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	// Files, not pipes: the detached container inherits them, and a pipe
+	// would keep Run waiting for as long as the container lives.
+	errFile, err := os.CreateTemp(b.dir, "runc-stderr-")
+	if err != nil {
+		return 0, err
+	}
+	defer errFile.Close()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, errFile
 	t0 := time.Now()
 	err = cmd.Run()
 	d := time.Since(t0)
 	if err != nil {
-		return 0, fmt.Errorf("bench: runc run: %w: %s", err, stderr.String())
+		msg, _ := os.ReadFile(errFile.Name())
+		return 0, fmt.Errorf("bench: runc run: %w: %s", err, msg)
 	}
 	del := exec.Command(b.runc, "--root", filepath.Join(b.dir, "state"), "delete", "-f", id)
 	if out, err := del.CombinedOutput(); err != nil {

@@ -29,7 +29,6 @@ type Config struct {
 	StateRoot string
 	PluginDir string // CNI plugins; default <StateRoot>/cni/bin
 	ShimPath  string // corebox-shim
-	Helper    []string
 	Version   string
 	Log       *slog.Logger
 }
@@ -93,7 +92,7 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	rt, err := runtime.New(runtime.Config{StateRoot: cfg.StateRoot, ShimPath: cfg.ShimPath, Helper: cfg.Helper})
+	rt, err := runtime.New(runtime.Config{StateRoot: cfg.StateRoot, ShimPath: cfg.ShimPath})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}

@@ -27,7 +27,7 @@ func (n *Node) Stop(ctx context.Context, name string, grace time.Duration) (*con
 	c := e.c
 	n.observe(c)
 	if c.Phase == container.PhaseStarted && c.ExitCode == nil {
-		if _, err := n.rt.Stop(ctx, c.ID, n.containerDir(c.ID), c.ShimPid, grace); err != nil {
+		if _, err := n.rt.Stop(ctx, c.ID, n.containerDir(c.ID), grace); err != nil {
 			return nil, fmt.Errorf("stop %s: %w", name, err)
 		}
 		n.observe(c)
@@ -49,7 +49,7 @@ func (n *Node) Start(ctx context.Context, name string) (*container.Container, er
 	if c.Status == container.StatusRunning || c.Status == container.StatusCreated {
 		return nil, fmt.Errorf("start %s: %w", name, ErrRunning)
 	}
-	if err := n.rt.Delete(c.ID); err != nil {
+	if err := n.rt.Delete(c.ID, n.containerDir(c.ID)); err != nil {
 		return nil, fmt.Errorf("start %s: clear the old run: %w", name, err)
 	}
 	mounts, err := n.mounts(c, "")
@@ -77,7 +77,7 @@ func (n *Node) Remove(ctx context.Context, name string, force bool) error {
 		if !force {
 			return fmt.Errorf("remove %s: %w (stop it first, or use `corebox rm -f %s`)", name, ErrRunning, name)
 		}
-		if _, err := n.rt.Stop(ctx, c.ID, n.containerDir(c.ID), c.ShimPid, 0); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		if _, err := n.rt.Stop(ctx, c.ID, n.containerDir(c.ID), 0); err != nil && !errors.Is(err, runtime.ErrNotFound) {
 			return fmt.Errorf("remove %s: %w", name, err)
 		}
 	}

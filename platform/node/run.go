@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/corebox/corebox/platform/container"
@@ -80,16 +81,13 @@ func (n *Node) create(ctx context.Context, c *container.Container) error {
 	if err := netns.Create(n.netnsPath(c.ID)); err != nil {
 		return err
 	}
-	for _, r := range c.Spec.Networks {
-		a, err := n.nets.Attach(ctx, Attach{ContainerID: c.ID, NetNS: n.netnsPath(c.ID), Network: r.Network, IfName: r.IfName, IP: r.IP})
-		if err != nil {
-			return err
-		}
-		c.Attachments = append(c.Attachments, *a)
-		// Saved after each step, so an undo after a crash knows it.
-		if err := n.save(c); err != nil {
-			return err
-		}
+	atts, err := n.attachAll(ctx, c)
+	if err != nil {
+		return err
+	}
+	c.Attachments = atts
+	if err := n.save(c); err != nil {
+		return err
 	}
 	return n.start(ctx, c, rootfs, mounts)
 }
@@ -108,6 +106,30 @@ func (n *Node) start(ctx context.Context, c *container.Container, rootfs string,
 	c.Phase, c.Pid, c.ShimPid, c.Started = container.PhaseStarted, started.Pid, started.ShimPid, time.Now().UTC()
 	c.Status, c.ExitCode, c.ExitSignal, c.Finished = container.StatusRunning, nil, "", time.Time{}
 	return n.save(c)
+}
+
+// attachAll wires every interface at once: the networks are independent,
+// and each attach is a few plugin process starts. An undo detaches every
+// requested network, so a partial failure needs no bookkeeping here.
+func (n *Node) attachAll(ctx context.Context, c *container.Container) ([]container.Attachment, error) {
+	out := make([]container.Attachment, len(c.Spec.Networks))
+	errs := make([]error, len(c.Spec.Networks))
+	var wg sync.WaitGroup
+	for i, r := range c.Spec.Networks {
+		wg.Go(func() {
+			a, err := n.nets.Attach(ctx, Attach{ContainerID: c.ID, NetNS: n.netnsPath(c.ID), Network: r.Network, IfName: r.IfName, IP: r.IP})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			out[i] = *a
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func command(s container.Spec, img *Rootfs) []string {
@@ -157,7 +179,7 @@ func (n *Node) mounts(c *container.Container, kind string) ([]runtime.Mount, err
 // repeated after a partial failure.
 func (n *Node) teardown(ctx context.Context, c *container.Container) error {
 	var errs []error
-	if err := n.rt.Delete(c.ID); err != nil {
+	if err := n.rt.Delete(c.ID, n.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
 	}
 	// Every requested network, not only the recorded attachments: an

@@ -125,7 +125,7 @@ func (n *Node) observe(c *container.Container) {
 	if c.Phase != container.PhaseStarted || c.ExitCode != nil {
 		return
 	}
-	st, err := n.rt.State(c.ID, n.containerDir(c.ID), c.ShimPid)
+	st, err := n.rt.State(c.ID, n.containerDir(c.ID))
 	if err != nil {
 		n.log.Warn("observe container", "container", c.Spec.Name, "err", err)
 		c.Status = container.StatusUnknown

@@ -3,7 +3,6 @@ package runtime
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -20,11 +19,8 @@ import (
 // SpecFile is the name of a container's OCI spec in its directory.
 const SpecFile = "config.json"
 
-// logFD is where the monitor hands the container's log file to the helper.
-const logFD = 3
-
-// Init must be called first thing by the binary that serves as Helper,
-// before any other work: libcontainer re-executes it as `init` inside the new
+// Init must be called first thing by every binary that starts or enters
+// containers (corebox-shim, and corebox for exec), before any other work: libcontainer re-executes it as `init` inside the new
 // namespaces. It never returns there; elsewhere it does nothing.
 func Init() {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
@@ -32,31 +28,14 @@ func Init() {
 	}
 }
 
-// HelperMain creates and starts one container and reports its init pid as
-// JSON on stdout; the monitor that ran it adopts the init when it exits.
-//
-//	_start -state DIR -id ID -spec CONFIG_JSON
-func HelperMain(args []string) int {
-	fs := flag.NewFlagSet("_start", flag.ContinueOnError)
-	state := fs.String("state", "", "libcontainer state dir")
-	id := fs.String("id", "", "container id")
-	specPath := fs.String("spec", "", "OCI spec file")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	pid, err := createAndStart(*state, *id, *specPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(map[string]int{"pid": pid}); err != nil {
-		fmt.Fprintf(os.Stderr, "report pid: %v\n", err)
-		return 1
-	}
-	return 0
+// StartContainer creates and starts one container with libcontainer, its
+// stdout and stderr going to log, and returns the pid of its init, a child
+// of the calling process. It is the shim's Starter.
+func StartContainer(state, id, specPath string, log *os.File) (int, error) {
+	return createAndStart(state, id, specPath, log)
 }
 
-func createAndStart(state, id, specPath string) (pid int, err error) {
+func createAndStart(state, id, specPath string, logs *os.File) (pid int, err error) {
 	spec, err := readSpec(specPath)
 	if err != nil {
 		return 0, err
@@ -74,10 +53,6 @@ func createAndStart(state, id, specPath string) (pid int, err error) {
 			err = errors.Join(err, c.Destroy())
 		}
 	}()
-	logs := os.NewFile(logFD, "log")
-	if logs == nil {
-		return 0, errors.New("no log file on fd 3 (the helper runs under corebox-shim)")
-	}
 	p := &libcontainer.Process{
 		Args:   spec.Process.Args,
 		Env:    spec.Process.Env,

@@ -5,22 +5,26 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"testing"
 
 	"github.com/corebox/corebox/platform/runtime"
 	"github.com/corebox/corebox/platform/shim"
 )
 
-// The test binary plays every role the runtime needs: libcontainer's init,
-// the start helper, and the monitor.
+// The test binary plays every role the runtime needs: libcontainer's init
+// and the monitor.
+func init() {
+	// As in cmd/corebox-shim: the monitor re-exec must come from the
+	// thread that forked the container, the main one.
+	goruntime.LockOSThread()
+}
+
 func TestMain(m *testing.M) {
 	runtime.Init()
 	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "_start":
-			os.Exit(runtime.HelperMain(os.Args[2:]))
-		case "-dir":
-			os.Exit(shim.Main(os.Args[1:]))
+		if os.Args[1] == "-dir" || os.Args[1] == "-monitor" {
+			os.Exit(shim.Main(os.Args[1:], runtime.StartContainer))
 		}
 	}
 	dir, err := os.MkdirTemp("", "corebox-runtime-test-")

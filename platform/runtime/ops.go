@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -26,10 +25,10 @@ func (r *Runtime) load(id string) (*libcontainer.Container, error) {
 	return c, nil
 }
 
-// State observes a container. dir is its directory and shimPid its monitor;
-// both come from the caller's records, so this works the same for a
-// container this daemon started and for one it adopted after a restart.
-func (r *Runtime) State(id, dir string, shimPid int) (*State, error) {
+// State observes a container whose directory is dir. Everything it needs
+// is on disk, so this works the same for a container this daemon started
+// and for one it adopted after a restart.
+func (r *Runtime) State(id, dir string) (*State, error) {
 	if exit, err := shim.ReadExit(dir); err == nil {
 		return &State{Status: container.StatusExited, Pid: exit.Pid, Exit: exit}, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -57,7 +56,7 @@ func (r *Runtime) State(id, dir string, shimPid int) (*State, error) {
 		out.Status = container.StatusStopped
 		// The init is gone: its monitor either writes the exit status any
 		// moment now, or was killed and the status is lost.
-		if !ShimAlive(shimPid, dir) {
+		if !monitorAlive(dir) {
 			if exit, err := shim.ReadExit(dir); err == nil {
 				return &State{Status: container.StatusExited, Pid: exit.Pid, Exit: exit}, nil
 			}
@@ -67,22 +66,9 @@ func (r *Runtime) State(id, dir string, shimPid int) (*State, error) {
 	return out, nil
 }
 
-// ShimAlive says whether pid is still the monitor of the container in dir
-// (and not another process that reused the pid).
-func ShimAlive(pid int, dir string) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	return strings.Contains(string(b), "\x00-dir\x00"+dir+"\x00")
-}
-
 // WaitExit waits until the container's monitor recorded its exit status.
-func (r *Runtime) WaitExit(ctx context.Context, id, dir string, shimPid int) (*shim.Exit, error) {
-	if err := waitProcess(ctx, shimPid, func() bool { return ShimAlive(shimPid, dir) }); err != nil {
+func (r *Runtime) WaitExit(ctx context.Context, id, dir string) (*shim.Exit, error) {
+	if err := waitMonitor(ctx, dir); err != nil {
 		return nil, fmt.Errorf("container %s: wait for exit: %w", id, err)
 	}
 	exit, err := shim.ReadExit(dir)
@@ -92,12 +78,27 @@ func (r *Runtime) WaitExit(ctx context.Context, id, dir string, shimPid int) (*s
 	return exit, nil
 }
 
-// waitProcess waits for pid to end with a pidfd, which works for processes
-// that are not our children. still guards against pid reuse.
-func waitProcess(ctx context.Context, pid int, still func() bool) error {
-	if !still() {
+// waitMonitor waits for the container's monitor to end. A pidfd works for
+// processes that are not our children; the monitor's identity is checked
+// again after every wake-up, since a pidfd also wakes when a non-leader
+// thread execs (the monitor re-executes itself).
+func waitMonitor(ctx context.Context, dir string) error {
+	id, err := readMonitorID(dir)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	for id.alive() {
+		if err := waitPidfd(ctx, id.Pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitPidfd(ctx context.Context, pid int) error {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if errors.Is(err, unix.ESRCH) {
 		return nil
@@ -106,13 +107,10 @@ func waitProcess(ctx context.Context, pid int, still func() bool) error {
 		return fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
 	defer unix.Close(fd)
-	if !still() {
-		return nil
-	}
 	for {
 		timeout := 100
 		if dl, ok := ctx.Deadline(); ok {
-			timeout = min(timeout, int(time.Until(dl).Milliseconds())+1)
+			timeout = max(0, min(timeout, int(time.Until(dl).Milliseconds())+1))
 		}
 		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, timeout)
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -129,7 +127,7 @@ func waitProcess(ctx context.Context, pid int, still func() bool) error {
 
 // Stop sends SIGTERM, waits up to grace, then sends SIGKILL, and returns
 // once the exit status is recorded.
-func (r *Runtime) Stop(ctx context.Context, id, dir string, shimPid int, grace time.Duration) (*shim.Exit, error) {
+func (r *Runtime) Stop(ctx context.Context, id, dir string, grace time.Duration) (*shim.Exit, error) {
 	c, err := r.load(id)
 	if err != nil {
 		return nil, err
@@ -138,7 +136,7 @@ func (r *Runtime) Stop(ctx context.Context, id, dir string, shimPid int, grace t
 		return nil, fmt.Errorf("container %s: SIGTERM: %w", id, err)
 	}
 	graceCtx, cancel := context.WithTimeout(ctx, grace)
-	exit, err := r.WaitExit(graceCtx, id, dir, shimPid)
+	exit, err := r.WaitExit(graceCtx, id, dir)
 	cancel()
 	if err == nil {
 		return exit, nil
@@ -146,10 +144,37 @@ func (r *Runtime) Stop(ctx context.Context, id, dir string, shimPid int, grace t
 	if ctx.Err() != nil {
 		return nil, err
 	}
-	if err := c.Signal(unix.SIGKILL); err != nil && !errors.Is(err, libcontainer.ErrNotRunning) {
+	if err := r.killAll(c); err != nil {
 		return nil, fmt.Errorf("container %s: SIGKILL after %s: %w", id, grace, err)
 	}
-	return r.WaitExit(ctx, id, dir, shimPid)
+	killCtx, cancel := context.WithTimeout(ctx, killWait)
+	defer cancel()
+	return r.WaitExit(killCtx, id, dir)
+}
+
+// killWait bounds the wait after SIGKILL: the kernel ends a killed process
+// at once, so a longer wait means something is wrong and is reported.
+const killWait = 10 * time.Second
+
+// killAll sends SIGKILL to the init and to every process in the container's
+// cgroup. The init alone is enough when all is well (its PID namespace goes
+// with it); the cgroup catches a process libcontainer no longer knows as its
+// init.
+func (r *Runtime) killAll(c *libcontainer.Container) error {
+	err := c.Signal(unix.SIGKILL)
+	if err != nil && !errors.Is(err, libcontainer.ErrNotRunning) {
+		return err
+	}
+	pids, perr := c.Processes()
+	if perr != nil {
+		return fmt.Errorf("list processes: %w", perr)
+	}
+	for _, pid := range pids {
+		if kerr := unix.Kill(pid, unix.SIGKILL); kerr != nil && !errors.Is(kerr, unix.ESRCH) {
+			return fmt.Errorf("kill %d: %w", pid, kerr)
+		}
+	}
+	return nil
 }
 
 // Kill sends a signal to the container's init.
@@ -167,24 +192,25 @@ func (r *Runtime) Kill(id string, sig unix.Signal) error {
 	return nil
 }
 
-// Delete removes a stopped container's cgroups and libcontainer state. A
-// container still running is killed first. Deleting what does not exist is
-// not an error.
-func (r *Runtime) Delete(id string) error {
+// Delete removes a container's cgroups and libcontainer state, killing it
+// first if it still runs, and returns once its monitor has ended (so
+// nothing writes to dir afterwards). Deleting what does not exist is not an
+// error.
+func (r *Runtime) Delete(id, dir string) error {
 	c, err := r.load(id)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return r.waitShim(id, dir)
 	}
 	if err != nil {
 		return err
 	}
 	if status, err := c.Status(); err == nil && status != libcontainer.Stopped {
-		if err := c.Signal(unix.SIGKILL); err != nil && !errors.Is(err, libcontainer.ErrNotRunning) {
+		if err := r.killAll(c); err != nil {
 			return fmt.Errorf("container %s: kill before delete: %w", id, err)
 		}
-		if err := waitStopped(c); err != nil {
-			return fmt.Errorf("container %s: %w", id, err)
-		}
+	}
+	if err := r.waitShim(id, dir); err != nil {
+		return err
 	}
 	if err := c.Destroy(); err != nil {
 		return fmt.Errorf("container %s: %w", id, err)
@@ -192,15 +218,12 @@ func (r *Runtime) Delete(id string) error {
 	return nil
 }
 
-func waitStopped(c *libcontainer.Container) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// waitShim waits, bounded, for the monitor to record the exit and end.
+func (r *Runtime) waitShim(id, dir string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), killWait)
 	defer cancel()
-	st, err := c.State()
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
+	if err := waitMonitor(ctx, dir); err != nil {
+		return fmt.Errorf("container %s: its monitor did not end: %w", id, err)
 	}
-	return waitProcess(ctx, st.InitProcessPid, func() bool {
-		s, err := c.Status()
-		return err == nil && s != libcontainer.Stopped
-	})
+	return nil
 }

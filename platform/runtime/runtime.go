@@ -27,28 +27,21 @@ var (
 type Config struct {
 	// StateRoot holds libcontainer's state under StateRoot/runc.
 	StateRoot string
-	// ShimPath is the corebox-shim binary.
+	// ShimPath is the corebox-shim binary, which starts each container
+	// and stays as its monitor.
 	ShimPath string
-	// Helper is the argv prefix of the process that creates and starts a
-	// container with libcontainer (`corebox _start`); it must call
-	// HelperMain with the remaining arguments and handle `init` with Init.
-	Helper []string
 }
 
 // Runtime starts and manages containers.
 type Runtime struct {
 	stateDir string
 	shimPath string
-	helper   []string
 }
 
 // New checks the configuration and prepares the state directory.
 func New(cfg Config) (*Runtime, error) {
 	if cfg.StateRoot == "" {
 		return nil, errors.New("runtime: no state root")
-	}
-	if len(cfg.Helper) == 0 {
-		return nil, errors.New("runtime: no start helper configured")
 	}
 	if _, err := os.Stat(cfg.ShimPath); err != nil {
 		return nil, fmt.Errorf("runtime: monitor binary corebox-shim: %w (build it with `make build`)", err)
@@ -57,7 +50,7 @@ func New(cfg Config) (*Runtime, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("runtime: create state dir: %w", err)
 	}
-	return &Runtime{stateDir: dir, shimPath: cfg.ShimPath, helper: cfg.Helper}, nil
+	return &Runtime{stateDir: dir, shimPath: cfg.ShimPath}, nil
 }
 
 // State is a container's observed state.

@@ -31,7 +31,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	state := t.TempDir()
-	rt, err := runtime.New(runtime.Config{StateRoot: state, ShimPath: self, Helper: []string{self, "_start"}})
+	rt, err := runtime.New(runtime.Config{StateRoot: state, ShimPath: self})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func (f *fixture) start(t *testing.T, id string, args ...string) *started {
 		t.Fatalf("start %s: %v", id, err)
 	}
 	t.Cleanup(func() {
-		if err := f.rt.Delete(id); err != nil {
+		if err := f.rt.Delete(id, dir); err != nil {
 			t.Errorf("delete %s: %v", id, err)
 		}
 	})
@@ -84,7 +84,7 @@ func TestStartExecStop(t *testing.T) {
 	f := newFixture(t)
 	c := f.start(t, uniqueID(t), "serve")
 
-	st, err := f.rt.State(c.id, c.dir, c.ShimPid)
+	st, err := f.rt.State(c.id, c.dir)
 	if err != nil || st.Status != container.StatusRunning || st.Pid != c.Pid {
 		t.Fatalf("state = %+v, %v; want running with pid %d", st, err, c.Pid)
 	}
@@ -112,7 +112,7 @@ func TestStartExecStop(t *testing.T) {
 		t.Error("exec of a missing binary succeeded")
 	}
 
-	exit, err := f.rt.Stop(context.Background(), c.id, c.dir, c.ShimPid, 10*time.Second)
+	exit, err := f.rt.Stop(context.Background(), c.id, c.dir, 10*time.Second)
 	if err != nil || exit.Code != 0 || exit.Signal != "" {
 		t.Fatalf("stop = %+v, %v; want a clean exit 0 on SIGTERM", exit, err)
 	}
@@ -125,7 +125,8 @@ func TestStartExecStop(t *testing.T) {
 func TestStopKillsAfterGrace(t *testing.T) {
 	f := newFixture(t)
 	c := f.start(t, uniqueID(t), "deaf")
-	exit, err := f.rt.Stop(context.Background(), c.id, c.dir, c.ShimPid, 300*time.Millisecond)
+	waitLog(t, c.dir, "deaf\n") // SIGTERM before Go's signal setup would end it
+	exit, err := f.rt.Stop(context.Background(), c.id, c.dir, 300*time.Millisecond)
 	if err != nil || exit.Signal != "SIGKILL" || exit.Code != 137 {
 		t.Fatalf("stop = %+v, %v; want SIGKILL (137) after the grace period", exit, err)
 	}
@@ -136,11 +137,11 @@ func TestExitCodeRecorded(t *testing.T) {
 	c := f.start(t, uniqueID(t), "exit", "3")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	exit, err := f.rt.WaitExit(ctx, c.id, c.dir, c.ShimPid)
+	exit, err := f.rt.WaitExit(ctx, c.id, c.dir)
 	if err != nil || exit.Code != 3 {
 		t.Fatalf("exit = %+v, %v; want code 3", exit, err)
 	}
-	st, err := f.rt.State(c.id, c.dir, c.ShimPid)
+	st, err := f.rt.State(c.id, c.dir)
 	if err != nil || st.Status != container.StatusExited || st.Exit.Code != 3 {
 		t.Fatalf("state = %+v, %v; want exited (3)", st, err)
 	}
@@ -164,7 +165,7 @@ func TestResizeKeepsProcess(t *testing.T) {
 			t.Errorf("%s = %s, want %s", k[1], got, v)
 		}
 	}
-	st, err := f.rt.State(c.id, c.dir, c.ShimPid)
+	st, err := f.rt.State(c.id, c.dir)
 	if err != nil || st.Pid != c.Pid || st.Status != container.StatusRunning {
 		t.Errorf("after resize: %+v, %v; want the same pid %d running", st, err, c.Pid)
 	}
@@ -190,10 +191,24 @@ func TestFailedStartLeavesNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("start of a missing binary: %v; want an error naming it", err)
 	}
-	if _, err := f.rt.State(id, dir, 0); !errors.Is(err, runtime.ErrNotFound) {
+	if _, err := f.rt.State(id, dir); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("state after failed start: %v; want not found", err)
 	}
 	if entries, _ := os.ReadDir(filepath.Join(f.state, "runc")); len(entries) != 0 {
 		t.Errorf("libcontainer state left behind: %v", entries)
 	}
+}
+
+// waitLog polls the container's log until it holds want.
+func waitLog(t *testing.T, dir, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if b, _ := os.ReadFile(filepath.Join(dir, "output.log")); string(b) == want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("log never became %q", want)
 }

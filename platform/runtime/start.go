@@ -29,13 +29,15 @@ func (r *Runtime) Start(ctx context.Context, s Spec, dir string) (*Started, erro
 	if err != nil {
 		return nil, err
 	}
+	// A restarted container must not look exited from its last run.
+	if err := os.Remove(filepath.Join(dir, shim.ExitFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("container %s: clear the last exit status: %w", s.ID, err)
+	}
 	specPath := filepath.Join(dir, SpecFile)
 	if err := writeJSON(specPath, spec); err != nil {
 		return nil, fmt.Errorf("container %s: %w", s.ID, err)
 	}
-	args := append([]string{"-dir", dir, "--"}, r.helper...)
-	args = append(args, "-state", r.stateDir, "-id", s.ID, "-spec", specPath)
-	cmd := exec.Command(r.shimPath, args...)
+	cmd := exec.Command(r.shimPath, "-dir", dir, "-state", r.stateDir, "-id", s.ID, "-spec", specPath)
 	cmd.Dir = dir
 	// Its own session: the monitor must outlive the daemon and ignore
 	// whatever happens to the daemon's process group.
@@ -53,6 +55,9 @@ func (r *Runtime) Start(ctx context.Context, s Spec, dir string) (*Started, erro
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("container %s: start monitor %s: %w", s.ID, r.shimPath, err)
 	}
+	if err := writeMonitorID(dir, cmd.Process.Pid); err != nil {
+		return nil, errors.Join(fmt.Errorf("container %s: %w", s.ID, err), cmd.Process.Kill(), cmd.Wait())
+	}
 	rep, err := readReport(ctx, out)
 	if err != nil {
 		// A monitor that did not report is killed with everything it ran.
@@ -61,7 +66,7 @@ func (r *Runtime) Start(ctx context.Context, s Spec, dir string) (*Started, erro
 		}
 		// Killed just above: its wait status adds nothing to err.
 		_ = cmd.Wait()
-		err = errors.Join(err, r.Delete(s.ID))
+		err = errors.Join(err, r.Delete(s.ID, dir))
 		return nil, fmt.Errorf("container %s: %w", s.ID, err)
 	}
 	// The daemon reaps its own monitors (a restarted daemon's monitors were
@@ -102,6 +107,17 @@ func readReport(ctx context.Context, out io.Reader) (*shim.Report, error) {
 		}
 		return &res.rep, nil
 	}
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("parse %s: %w", path, err)
+	}
+	return nil
 }
 
 func writeJSON(path string, v any) error {

@@ -3,25 +3,22 @@
 // shim stays, so the container's exit status is still captured (the role
 // containerd's shim and conmon play).
 //
-// The shim makes itself a child subreaper, runs the start helper (which uses
-// libcontainer to create and start the container and then exits), adopts the
-// container's init process when the helper exits, and writes the init's exit
-// status to a file when it ends. The container's stdout and stderr are the
-// log file itself: output never passes through the shim.
-//
-// It imports only the standard library and x/sys so that its memory stays
-// small; it is its own binary (cmd/corebox-shim).
+// The shim starts the container itself (through a Starter, which uses
+// libcontainer), so the container's init is its child; it waits for the
+// init and writes its exit status to a file when it ends. The container's
+// stdout and stderr are the log file itself: output never passes through
+// the shim. It is its own binary (cmd/corebox-shim), so a container start
+// costs the same execs as `runc run`.
 package shim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -48,48 +45,87 @@ type Exit struct {
 	ExitedAt time.Time `json:"exited_at"`
 }
 
+// Starter creates and starts the container described by the OCI spec at
+// specPath, with stdout and stderr going to log, and returns the pid of its
+// init, which must be a child of this process.
+type Starter func(stateDir, id, specPath string, log *os.File) (int, error)
+
 // Main runs the shim with the given arguments and returns its exit code.
 //
-//	corebox-shim -dir CONTAINER_DIR -- HELPER [ARGS...]
-func Main(args []string) int {
+//	corebox-shim -dir CONTAINER_DIR -state STATE_DIR -id ID -spec CONFIG_JSON
+//
+// Once the container runs, the shim re-executes itself as
+//
+//	corebox-shim -monitor -dir CONTAINER_DIR -pid INIT_PID
+//
+// which keeps its pid, and so stays the init's parent, but drops what
+// starting the container loaded: the monitor that remains for the
+// container's life is as small as a Go program gets.
+func Main(args []string, start Starter) int {
+	if len(args) > 0 && args[0] == "-monitor" {
+		return monitorMain(args[1:])
+	}
 	fs := flag.NewFlagSet("corebox-shim", flag.ContinueOnError)
 	dir := fs.String("dir", "", "the container's directory (log and exit files)")
+	state := fs.String("state", "", "libcontainer state directory")
+	id := fs.String("id", "", "container id")
+	spec := fs.String("spec", "", "OCI spec of the container")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	helper := fs.Args()
-	if *dir == "" || len(helper) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: corebox-shim -dir CONTAINER_DIR -- HELPER [ARGS...]")
+	if *dir == "" || *state == "" || *id == "" || *spec == "" {
+		fmt.Fprintln(os.Stderr, "usage: corebox-shim -dir CONTAINER_DIR -state STATE_DIR -id ID -spec CONFIG_JSON")
 		return 2
 	}
-	if err := run(*dir, helper, os.Stdout); err != nil {
+	ignoreSignals()
+	pid, err := startContainer(*dir, func(log *os.File) (int, error) { return start(*state, *id, *spec, log) })
+	if err != nil {
+		if rerr := writeReport(Report{Error: err.Error()}); rerr != nil {
+			fmt.Fprintf(os.Stderr, "corebox-shim: %v\n", rerr)
+		}
+		return 1
+	}
+	if err := writeReport(Report{Pid: pid}); err != nil {
 		fmt.Fprintf(os.Stderr, "corebox-shim: %v\n", err)
+	}
+	err = becomeMonitor(*dir, pid)
+	// Only reached when the exec failed: monitor from here instead.
+	fmt.Fprintf(os.Stderr, "corebox-shim: re-exec as monitor: %v; monitoring in place\n", err)
+	return monitor(*dir, pid)
+}
+
+func becomeMonitor(dir string, pid int) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	argv := []string{os.Args[0], "-monitor", "-dir", dir, "-pid", strconv.Itoa(pid)}
+	return unix.Exec(self, argv, os.Environ())
+}
+
+func monitorMain(args []string) int {
+	fs := flag.NewFlagSet("corebox-shim -monitor", flag.ContinueOnError)
+	dir := fs.String("dir", "", "the container's directory")
+	pid := fs.Int("pid", 0, "the container's init, a child of this process")
+	if err := fs.Parse(args); err != nil || *dir == "" || *pid <= 0 {
+		fmt.Fprintln(os.Stderr, "usage: corebox-shim -monitor -dir CONTAINER_DIR -pid PID")
+		return 2
+	}
+	ignoreSignals()
+	return monitor(*dir, *pid)
+}
+
+// monitor waits for the init to end and records how it ended.
+func monitor(dir string, pid int) int {
+	status, err := waitFor(pid)
+	if err == nil {
+		err = writeExit(dir, pid, status)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "corebox-shim: container init %d: %v\n", pid, err)
 		return 1
 	}
 	return 0
-}
-
-func run(dir string, helper []string, report *os.File) error {
-	// Signals meant for a terminal or process group must not end the monitor.
-	ignoreSignals()
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return writeReport(report, Report{Error: fmt.Sprintf("become subreaper: %v", err)})
-	}
-	initPid, reaped, err := startContainer(dir, helper)
-	if err != nil {
-		return writeReport(report, Report{Error: err.Error()})
-	}
-	if err := writeReport(report, Report{Pid: initPid}); err != nil {
-		return err
-	}
-	status, ok := reaped[initPid]
-	if !ok {
-		status, err = waitFor(initPid)
-		if err != nil {
-			return fmt.Errorf("wait for container init %d: %w", initPid, err)
-		}
-	}
-	return writeExit(dir, initPid, status)
 }
 
 func ignoreSignals() {
@@ -98,72 +134,18 @@ func ignoreSignals() {
 	}
 }
 
-// startContainer runs the helper with the log file as fd 3 and returns the
-// init pid it reports. Exits of other children seen meanwhile are returned,
-// since the init may already have ended by the time the helper does.
-func startContainer(dir string, helper []string) (int, map[int]unix.WaitStatus, error) {
+func startContainer(dir string, start func(*os.File) (int, error)) (int, error) {
 	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
-		return 0, nil, fmt.Errorf("open log: %w", err)
+		return 0, fmt.Errorf("open log: %w", err)
 	}
 	defer logf.Close()
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return 0, nil, fmt.Errorf("pipe: %w", err)
-	}
-	defer outR.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		outW.Close()
-		return 0, nil, fmt.Errorf("pipe: %w", err)
-	}
-	defer errR.Close()
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		outW.Close()
-		errW.Close()
-		return 0, nil, fmt.Errorf("open %s: %w", os.DevNull, err)
-	}
-	proc, err := os.StartProcess(helper[0], helper, &os.ProcAttr{
-		Dir:   dir,
-		Files: []*os.File{devnull, outW, errW, logf},
-	})
-	devnull.Close()
-	outW.Close()
-	errW.Close()
-	if err != nil {
-		return 0, nil, fmt.Errorf("start helper %s: %w", helper[0], err)
-	}
-	stderrText := make(chan []byte, 1)
-	go func() {
-		b, _ := io.ReadAll(io.LimitReader(errR, 64<<10))
-		stderrText <- b
-	}()
-	out, readErr := io.ReadAll(io.LimitReader(outR, 4096))
-	reaped := map[int]unix.WaitStatus{}
-	helperStatus, err := reapUntil(proc.Pid, reaped)
-	if err != nil {
-		return 0, nil, fmt.Errorf("wait for helper: %w", err)
-	}
-	msg := bytes.TrimSpace(<-stderrText)
-	if !helperStatus.Exited() || helperStatus.ExitStatus() != 0 {
-		if len(msg) == 0 {
-			msg = []byte(describe(helperStatus))
-		}
-		return 0, nil, fmt.Errorf("%s", msg)
-	}
-	if readErr != nil {
-		return 0, nil, fmt.Errorf("read helper report: %w", readErr)
-	}
-	var r Report
-	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil || r.Pid <= 0 {
-		return 0, nil, fmt.Errorf("helper reported %q, want {\"pid\":N}", out)
-	}
-	return r.Pid, reaped, nil
+	return start(logf)
 }
 
-// reapUntil reaps children until pid has exited, recording the others.
-func reapUntil(pid int, reaped map[int]unix.WaitStatus) (unix.WaitStatus, error) {
+// waitFor reaps children until pid has ended; any other child (there
+// should be none) is reaped too rather than left a zombie.
+func waitFor(pid int) (unix.WaitStatus, error) {
 	for {
 		var ws unix.WaitStatus
 		got, err := unix.Wait4(-1, &ws, 0, nil)
@@ -176,35 +158,26 @@ func reapUntil(pid int, reaped map[int]unix.WaitStatus) (unix.WaitStatus, error)
 		if got == pid {
 			return ws, nil
 		}
-		reaped[got] = ws
 	}
 }
 
-func waitFor(pid int) (unix.WaitStatus, error) {
-	return reapUntil(pid, map[int]unix.WaitStatus{})
-}
-
-func describe(ws unix.WaitStatus) string {
-	if ws.Signaled() {
-		return "helper killed by " + ws.Signal().String()
-	}
-	return fmt.Sprintf("helper exited with code %d", ws.ExitStatus())
-}
-
-func writeReport(w *os.File, r Report) error {
+// writeReport answers the daemon on stdout, then points stdout at
+// /dev/null so nothing written later lands in a closed or reused fd.
+func writeReport(r Report) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if _, err := os.Stdout.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if r.Error != "" {
-		return errors.New(r.Error)
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", os.DevNull, err)
+	}
+	defer devnull.Close()
+	if err := unix.Dup3(int(devnull.Fd()), 1, 0); err != nil {
+		return fmt.Errorf("close report pipe: %w", err)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func run(m *testing.M) int {
 // buildBinaries builds the three binaries as `make build` does.
 func buildBinaries(dir string) error {
 	for _, b := range []struct{ pkg, cgo string }{
-		{"corebox", "1"}, {"corebox-shim", "0"}, {"corenf", "0"},
+		{"corebox", "1"}, {"corebox-shim", "1"}, {"corenf", "0"},
 	} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.pkg), "../../cmd/"+b.pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
