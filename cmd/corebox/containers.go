@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"text/template"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -194,11 +195,21 @@ func newLogsCmd(g *globals) *cobra.Command {
 }
 
 func newInspectCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "inspect NAME",
-		Short: "Show a container's record and state as JSON",
-		Args:  cobra.ExactArgs(1),
+	var format string
+	cmd := &cobra.Command{
+		Use:     "inspect [-f TEMPLATE] NAME",
+		Short:   "Show a container's record and state as JSON, or through a Go template",
+		Example: "  corebox inspect x\n  corebox inspect -f '{{addr . \"n3\"}}' upf1",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var tmpl *template.Template
+			if format != "" {
+				var err error
+				funcs := template.FuncMap{"addr": interfaceAddr}
+				if tmpl, err = template.New("format").Funcs(funcs).Parse(format); err != nil {
+					return fmt.Errorf("--format: %w", err)
+				}
+			}
 			c, err := g.client(cmd.Context())
 			if err != nil {
 				return err
@@ -207,9 +218,28 @@ func newInspectCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd.OutOrStdout(), ctr)
+			if tmpl == nil {
+				return printJSON(cmd.OutOrStdout(), ctr)
+			}
+			if err := tmpl.Execute(cmd.OutOrStdout(), ctr); err != nil {
+				return fmt.Errorf("--format: %w", err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
 		},
 	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "Go template over the container record; addr . IFACE gives an interface's address")
+	return cmd
+}
+
+// interfaceAddr is the template function addr: the IP of one interface.
+func interfaceAddr(c *container.Container, ifname string) (string, error) {
+	for _, a := range c.Attachments {
+		if a.IfName == ifname {
+			return a.Address.Addr().String(), nil
+		}
+	}
+	return "", fmt.Errorf("%s has no interface %q", c.Spec.Name, ifname)
 }
 
 // eachName applies op to every name, going on past failures.

@@ -7,11 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/corebox/corebox/orchestrator/api"
 	"github.com/corebox/corebox/orchestrator/daemon"
 )
 
 func newDaemonCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run the node agent (the CLI starts it when none runs)",
 		Args:  cobra.NoArgs,
@@ -25,6 +26,29 @@ func newDaemonCmd(g *globals) *cobra.Command {
 				StateRoot: g.root, PluginDir: g.pluginDir(), ShimPath: shim,
 				Version: version, Log: log,
 			})
+		},
+	}
+	cmd.AddCommand(newDaemonStopCmd(g))
+	return cmd
+}
+
+func newDaemonStopCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the daemon of the state root; its containers keep running",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c := api.NewClient(api.SocketPath(g.root))
+			v, err := c.Version(cmd.Context())
+			if err != nil {
+				fmt.Fprintln(cmd.OutOrStdout(), "no daemon runs for", g.root)
+				return nil
+			}
+			if err := stopDaemon(cmd.Context(), c, v.Pid); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "daemon %d stopped\n", v.Pid)
+			return nil
 		},
 	}
 }

@@ -82,10 +82,18 @@ func (g *globals) client(ctx context.Context) (*api.Client, error) {
 	g.root = root
 	c := api.NewClient(api.SocketPath(root))
 	probe, cancel := context.WithTimeout(ctx, 2*time.Second)
-	_, err = c.Version(probe)
+	v, err := c.Version(probe)
 	cancel()
 	if err == nil {
-		return c, nil
+		why := g.staleDaemon(v)
+		if why == "" {
+			return c, nil
+		}
+		// Containers outlive their daemon, so replacing it is safe.
+		fmt.Fprintf(os.Stderr, "corebox: restarting the daemon (%s)\n", why)
+		if err := stopDaemon(ctx, c, v.Pid); err != nil {
+			return nil, err
+		}
 	}
 	if err := g.startDaemon(); err != nil {
 		return nil, err
@@ -96,6 +104,41 @@ func (g *globals) client(ctx context.Context) (*api.Client, error) {
 		return nil, fmt.Errorf("%w (see %s)", err, filepath.Join(root, "daemon.log"))
 	}
 	return c, nil
+}
+
+// staleDaemon says why a running daemon cannot serve this CLI: another
+// build, or other CNI plugins than the ones asked for (it would silently
+// use its own). "" means it can.
+func (g *globals) staleDaemon(v *api.VersionInfo) string {
+	switch {
+	case v.Version != version:
+		return fmt.Sprintf("it runs version %s, this is %s", v.Version, version)
+	case g.cniBin != "" && v.PluginDir != g.cniBin:
+		return fmt.Sprintf("it uses the CNI plugins in %s, not %s", v.PluginDir, g.cniBin)
+	}
+	return ""
+}
+
+// stopDaemon sends SIGTERM to the daemon and waits until it stops
+// answering.
+func stopDaemon(ctx context.Context, c *api.Client, pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop daemon %d: %w", pid, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := c.Version(ctx); err != nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("daemon %d still answers after SIGTERM", pid)
+		case <-tick.C:
+		}
+	}
 }
 
 // startDaemon launches `corebox daemon` in its own session, logging to

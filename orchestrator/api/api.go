@@ -81,6 +81,7 @@ type VersionInfo struct {
 	Version   string `json:"version"`
 	Pid       int    `json:"pid"`
 	StateRoot string `json:"state_root"`
+	PluginDir string `json:"plugin_dir"`
 }
 
 // StreamLine is one line of a long operation's answer.

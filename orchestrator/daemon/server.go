@@ -36,7 +36,7 @@ func (s *server) routes() http.Handler {
 }
 
 func (s *server) getVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, api.VersionInfo{API: api.Version, Version: s.version, Pid: os.Getpid(), StateRoot: s.root})
+	writeJSON(w, http.StatusOK, api.VersionInfo{API: api.Version, Version: s.version, Pid: os.Getpid(), StateRoot: s.root, PluginDir: s.pluginDir})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

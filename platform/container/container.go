@@ -77,13 +77,15 @@ type Container struct {
 	Finished     time.Time `json:"finished,omitzero"`
 }
 
-// Phase is how far a run got; a record left in PhaseCreating was
-// interrupted and is undone when the daemon restarts.
+// Phase is how far a run got; a record left in PhaseCreating or PhaseWiring
+// was interrupted and is undone when the daemon restarts.
 type Phase string
 
 const (
 	PhaseCreating Phase = "creating"
-	PhaseStarted  Phase = "started"
+	// PhaseWiring: interfaces are being attached; an undo must detach.
+	PhaseWiring  Phase = "wiring"
+	PhaseStarted Phase = "started"
 )
 
 // Status of a container as observed.

@@ -81,6 +81,10 @@ func (n *Node) create(ctx context.Context, c *container.Container) error {
 	if err := netns.Create(n.netnsPath(c.ID)); err != nil {
 		return err
 	}
+	c.Phase = container.PhaseWiring
+	if err := n.save(c); err != nil {
+		return err
+	}
 	atts, err := n.attachAll(ctx, c)
 	if err != nil {
 		return err
@@ -184,7 +188,8 @@ func (n *Node) teardown(ctx context.Context, c *container.Container) error {
 	}
 	// Every requested network, not only the recorded attachments: an
 	// attach that failed or was cut short may have reserved an address.
-	for i := len(c.Spec.Networks) - 1; i >= 0; i-- {
+	// Before wiring began there is nothing to detach.
+	for i := len(c.Spec.Networks) - 1; i >= 0 && c.Phase != container.PhaseCreating; i-- {
 		r := c.Spec.Networks[i]
 		if err := n.nets.Detach(ctx, Attach{ContainerID: c.ID, NetNS: n.netnsPath(c.ID), Network: r.Network, IfName: r.IfName, IP: r.IP}); err != nil {
 			errs = append(errs, fmt.Errorf("detach %s: %w", r.IfName, err))

@@ -58,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	for _, c := range records {
-		if c.Phase == container.PhaseCreating {
+		if c.Phase != container.PhaseStarted {
 			n.log.Warn("undoing an interrupted run", "container", c.Spec.Name)
 			if err := n.teardown(ctx, c); err != nil {
 				return nil, fmt.Errorf("node: undo interrupted run of %s: %w", c.Spec.Name, err)

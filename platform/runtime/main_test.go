@@ -43,10 +43,10 @@ func TestMain(m *testing.M) {
 var buildDir string
 
 // procBinary builds testdata/proc statically, once per test binary run.
-var procBinary = func() func(t *testing.T) string {
+var procBinary = func() func(t testing.TB) string {
 	var path string
 	var err error
-	return func(t *testing.T) string {
+	return func(t testing.TB) string {
 		t.Helper()
 		if path == "" && err == nil {
 			path = filepath.Join(buildDir, "proc")
@@ -64,7 +64,9 @@ var procBinary = func() func(t *testing.T) string {
 }()
 
 // rootfs makes a minimal container root holding only the proc binary.
-func rootfs(t *testing.T) string {
+func rootfs(t *testing.T) string { return rootfsFor(t) }
+
+func rootfsFor(t testing.TB) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "rootfs")
 	for _, d := range []string{"proc", "sys", "dev", "etc", "tmp", "usr/local/bin"} {
