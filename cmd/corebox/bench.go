@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/corebox/corebox/orchestrator/api"
 	"github.com/corebox/corebox/orchestrator/bench"
 )
 
@@ -22,11 +23,7 @@ func newBenchStartCmd(g *globals) *cobra.Command {
 		Use:   "start [-n RUNS] [--image IMG] [--runc PATH]",
 		Short: "Container start: corebox vs `runc run` on the same spec and layers, and with 3 CNI interfaces",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
 			if img == "" {
 				img = "corebox/dn:" + version
 			}
@@ -47,7 +44,7 @@ func newBenchStartCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "  corebox run with 3 interfaces   %8.1f ms  (target <= 250 ms)\n", ms(bench.Median(res.ThreeIfaces)))
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVarP(&runs, "runs", "n", 20, "runs per series")
 	cmd.Flags().StringVar(&img, "image", "", "image to start (default corebox/dn:<version>)")

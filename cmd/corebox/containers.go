@@ -49,11 +49,7 @@ func newPsCmd(g *globals) *cobra.Command {
 		Use:   "ps",
 		Short: "List containers",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
 			list, err := c.Containers(cmd.Context())
 			if err != nil {
 				return err
@@ -68,7 +64,7 @@ func newPsCmd(g *globals) *cobra.Command {
 					addresses(ctr), ctr.Created.Local().Format(time.DateTime))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	cmd.Flags().BoolP("all", "a", true, "show all containers (stopped ones too; always on)")
@@ -81,11 +77,7 @@ func newStopCmd(g *globals) *cobra.Command {
 		Use:   "stop NAME...",
 		Short: "Stop containers: SIGTERM, then SIGKILL after the grace period",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, names []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, names []string) error {
 			return eachName(names, func(n string) error {
 				ctr, err := c.Stop(cmd.Context(), n, grace)
 				if err == nil {
@@ -93,7 +85,7 @@ func newStopCmd(g *globals) *cobra.Command {
 				}
 				return err
 			})
-		},
+		}),
 	}
 	cmd.Flags().DurationVarP(&grace, "time", "t", 10*time.Second, "grace period before SIGKILL")
 	return cmd
@@ -104,11 +96,7 @@ func newStartCmd(g *globals) *cobra.Command {
 		Use:   "start NAME...",
 		Short: "Start stopped containers again (same addresses and filesystem)",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, names []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, names []string) error {
 			for _, n := range names {
 				ctr, err := c.Start(cmd.Context(), n)
 				if err != nil {
@@ -117,7 +105,7 @@ func newStartCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s started (pid %d)\n", n, ctr.Pid)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -127,11 +115,7 @@ func newRmCmd(g *globals) *cobra.Command {
 		Use:   "rm [-f] NAME...",
 		Short: "Remove containers and everything they have on the host",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, names []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, names []string) error {
 			return eachName(names, func(n string) error {
 				err := c.Remove(cmd.Context(), n, force)
 				if err == nil {
@@ -139,7 +123,7 @@ func newRmCmd(g *globals) *cobra.Command {
 				}
 				return err
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill a running container first")
 	return cmd
@@ -152,11 +136,7 @@ func newExecCmd(g *globals) *cobra.Command {
 		Use:   "exec [-i] NAME -- CMD [ARGS...]",
 		Short: "Run a command in a running container; exits with its code",
 		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			stdio := api.ExecIO{Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
 			if interactive {
 				stdio.Stdin = os.Stdin
@@ -169,7 +149,7 @@ func newExecCmd(g *globals) *cobra.Command {
 				return &exitCode{code}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "pass standard input to the command")
 	cmd.Flags().StringArrayVarP(&env, "env", "e", nil, "extra environment variable KEY=VALUE")
@@ -182,13 +162,9 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Use:   "logs [-f] NAME",
 		Short: "Print a container's output",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			return c.Logs(cmd.Context(), args[0], follow, cmd.OutOrStdout())
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output until the container exits")
 	return cmd

@@ -63,11 +63,7 @@ func newImageLsCmd(g *globals) *cobra.Command {
 		Use:   "ls",
 		Short: "List images",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
 			list, err := c.Images(cmd.Context())
 			if err != nil {
 				return err
@@ -81,7 +77,7 @@ func newImageLsCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Ref, shortDigest(s.Digest), humanBytes(uint64(s.Size)), s.Layers, s.Created.UTC().Format(time.DateTime))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
@@ -99,17 +95,13 @@ func newImageInspectCmd(g *globals) *cobra.Command {
 		Use:   "inspect IMAGE",
 		Short: "Show an image's config and layers as JSON",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			d, err := c.InspectImage(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return printJSON(cmd.OutOrStdout(), d)
-		},
+		}),
 	}
 }
 
@@ -118,11 +110,7 @@ func newImageRmCmd(g *globals) *cobra.Command {
 		Use:   "rm IMAGE...",
 		Short: "Remove images; layers nothing else uses are freed",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, refs []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, refs []string) error {
 			for _, r := range refs {
 				if err := c.RemoveImage(cmd.Context(), r); err != nil {
 					return err
@@ -130,7 +118,7 @@ func newImageRmCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), r)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -207,18 +195,14 @@ func newImagePushCmd(g *globals) *cobra.Command {
 		Short:   "Push an image to an OCI registry",
 		Example: "  corebox image push corebox/upf:dev registry.example:5000/corebox/upf:dev",
 		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			d, err := c.PushImage(cmd.Context(), api.PushRequest{Ref: args[0], Dest: args[1], Insecure: insecure}, progressTo(cmd))
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", args[1], d)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&insecure, "insecure", false, "plain HTTP registry")
 	return cmd
@@ -231,18 +215,14 @@ func newImagePullCmd(g *globals) *cobra.Command {
 		Use:   "pull SRC [--as IMAGE]",
 		Short: "Pull an image from an OCI registry",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			s, err := c.PullImage(cmd.Context(), api.PullRequest{Src: args[0], Ref: as, Insecure: insecure}, progressTo(cmd))
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", s.Ref, s.Digest)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&insecure, "insecure", false, "plain HTTP registry")
 	cmd.Flags().StringVar(&as, "as", "", "local name (default: the source's repository:tag)")

@@ -61,11 +61,7 @@ func newNetLsCmd(g *globals) *cobra.Command {
 		Use:   "ls",
 		Short: "List networks",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
 			nets, err := c.Networks(cmd.Context())
 			if err != nil {
 				return err
@@ -87,7 +83,7 @@ func newNetLsCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", n.Name, n.Subnet, n.Type, dev, gw, n.MTU)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
@@ -98,11 +94,7 @@ func newNetRmCmd(g *globals) *cobra.Command {
 		Use:   "rm NAME...",
 		Short: "Remove networks no container uses",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, names []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, names []string) error {
 			for _, n := range names {
 				if err := c.RemoveNetwork(cmd.Context(), n); err != nil {
 					return err
@@ -110,7 +102,7 @@ func newNetRmCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), n)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -156,17 +148,13 @@ func newNetInstallCmd(g *globals) *cobra.Command {
 		Use:   "install-plugins",
 		Short: "Build the pinned CNI reference plugins into the plugin directory",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
 			if err := c.InstallPlugins(cmd.Context(), progressTo(cmd)); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "CNI plugins %s installed in %s\n", cni.PluginsVersion, g.pluginDir())
 			return nil
-		},
+		}),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/corebox/corebox/orchestrator/api"
 	"github.com/corebox/corebox/platform/container"
 )
 
@@ -15,11 +16,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 		Use:   "stats NAME...",
 		Short: "Show CPU, memory, pids and interface counters",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, names []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, names []string) error {
 			all := map[string]*container.Stats{}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tCPU TIME\tMEMORY\tLIMIT\tPIDS\tRX\tTX")
@@ -40,7 +37,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), all)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
@@ -70,11 +67,7 @@ func newResizeCmd(g *globals) *cobra.Command {
 		Use:   "resize NAME [--cpus N] [--memory SIZE] [--pids N]",
 		Short: "Change a running container's limits in place (same process)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			cur, err := c.Inspect(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -102,7 +95,7 @@ func newResizeCmd(g *globals) *cobra.Command {
 			r := ctr.Spec.Resources
 			fmt.Fprintf(cmd.OutOrStdout(), "%s resized: cpus %v, memory %s, pids %d (pid %d)\n", args[0], r.CPUs, humanBytes(uint64(r.MemoryBytes)), r.Pids, ctr.Pid)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().Float64Var(&cpus, "cpus", 0, "CPU limit, e.g. 1.5 (0: unlimited)")
 	cmd.Flags().StringVar(&memory, "memory", "", "memory limit, e.g. 256Mi (0: unlimited)")

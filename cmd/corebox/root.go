@@ -169,3 +169,14 @@ func (g *globals) startDaemon() error {
 	// Not waited for: the daemon outlives this command.
 	return cmd.Process.Release()
 }
+
+// withClient wraps a command body that needs the daemon.
+func (g *globals) withClient(body func(cmd *cobra.Command, c *api.Client, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := g.client(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return body(cmd, c, args)
+	}
+}
