@@ -74,6 +74,11 @@ func (m *Manager) detachTarget(req AttachRequest) (*libcni.NetworkConfigList, *l
 	if err != nil {
 		return nil, nil, err
 	}
+	// An ADD cannot run without the plugins: with none recorded and none
+	// installed, there is nothing to undo (and no way to run DEL).
+	if checkPlugins(m.pluginDir, chainFor(n)) != nil {
+		return nil, nil, nil
+	}
 	list, err := m.confList(n)
 	return list, rt, err
 }

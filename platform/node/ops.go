@@ -94,8 +94,12 @@ func (n *Node) Exec(ctx context.Context, name string, spec runtime.ExecSpec) (in
 	if err != nil {
 		return 0, err
 	}
-	id, env := e.c.ID, e.c.Env
+	n.observe(e.c)
+	id, env, status := e.c.ID, e.c.Env, e.c.Status
 	e.mu.Unlock() // an exec may run long; it must not block other calls
+	if status != container.StatusRunning {
+		return 0, fmt.Errorf("exec in %s: %w (status %s; start it with `corebox start %s`)", name, runtime.ErrNotRunning, status, name)
+	}
 	spec.Env = append(append([]string{}, env...), spec.Env...)
 	code, err := n.rt.Exec(ctx, id, spec)
 	if err != nil {

@@ -60,10 +60,13 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	for _, c := range records {
 		if c.Phase != container.PhaseStarted {
 			n.log.Warn("undoing an interrupted run", "container", c.Spec.Name)
-			if err := n.teardown(ctx, c); err != nil {
-				return nil, fmt.Errorf("node: undo interrupted run of %s: %w", c.Spec.Name, err)
+			err := n.teardown(ctx, c)
+			if err == nil {
+				continue
 			}
-			continue
+			// Kept, and shown by ps, so that `rm -f` can retry once the
+			// cause is fixed; one broken record must not stop the node.
+			n.log.Error("undo of an interrupted run failed; remove it with rm -f", "container", c.Spec.Name, "err", err)
 		}
 		n.byName[c.Spec.Name] = &entry{c: c}
 	}

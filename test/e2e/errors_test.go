@@ -135,12 +135,11 @@ func testPluginMissing(t *testing.T) {
 	if left := dirEntries(t, filepath.Join(c.root, "netns")); len(left) > 0 {
 		t.Errorf("netns/ still holds %v", left)
 	}
-	// Known product bug (see the report of this test's commit): the run's
-	// undo cannot DEL through plugins that are missing, so node.teardown
-	// keeps the record <root>/containers/<id>/ (phase "creating") although
-	// nothing was attached. Logged, not failed, until it is fixed.
 	if left := dirEntries(t, filepath.Join(c.root, "containers")); len(left) > 0 {
-		t.Logf("KNOWN BUG: the refused run left containers/%v (container.json of a run whose undo could not DEL through missing plugins)", left)
+		t.Errorf("the refused run left containers/%v", left)
+	}
+	if strings.Contains(errOut, "undo:") {
+		t.Errorf("the undo of a run that attached nothing failed:\n%s", errOut)
 	}
 }
 

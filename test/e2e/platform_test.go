@@ -92,6 +92,31 @@ func TestPlatform(t *testing.T) {
 		}
 	})
 
+	t.Run("capabilities devices sysctls", func(t *testing.T) {
+		c.ok("run", "--image", "corebox/dn:e2e", "--name", "upf", "--net", "a",
+			"--cap", "NET_ADMIN", "--device", "/dev/net/tun", "--sysctl", "net.ipv4.ip_forward=1")
+		defer c.ok("rm", "-f", "upf")
+		if got := strings.TrimSpace(c.ok("exec", "upf", "--", "corenf", "cat", "/proc/sys/net/ipv4/ip_forward")); got != "1" {
+			t.Errorf("ip_forward inside = %q, want 1", got)
+		}
+		if !hasCap(t, c.ok("exec", "upf", "--", "corenf", "cat", "/proc/self/status"), 12) {
+			t.Error("NET_ADMIN (bit 12) missing from CapEff with --cap NET_ADMIN")
+		}
+		if hasCap(t, c.ok("exec", "x", "--", "corenf", "cat", "/proc/self/status"), 12) {
+			t.Error("NET_ADMIN present without --cap NET_ADMIN")
+		}
+		// Reading a TUN device nobody configured fails with EBADFD: it
+		// exists and the devices cgroup lets us open it.
+		_, errOut, _ := c.run("", "exec", "upf", "--", "corenf", "cat", "/dev/net/tun")
+		if !strings.Contains(errOut, "bad state") {
+			t.Errorf("reading /dev/net/tun inside: %q, want EBADFD (device present and allowed)", errOut)
+		}
+		_, errOut, _ = c.run("", "exec", "x", "--", "corenf", "cat", "/dev/net/tun")
+		if !strings.Contains(errOut, "no such file") {
+			t.Errorf("/dev/net/tun without --device: %q, want it absent", errOut)
+		}
+	})
+
 	t.Run("exit code", func(t *testing.T) {
 		c.ok("run", "--image", "corebox/dn:e2e", "--name", "three", "--entrypoint", "/usr/local/bin/corenf", "--", "exit", "3")
 		defer c.ok("rm", "-f", "three")
@@ -169,4 +194,20 @@ func waitHTTP(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s never answered 200: %v", url, last)
+}
+
+// hasCap reads CapEff from a /proc/PID/status text.
+func hasCap(t *testing.T, status string, bit uint) bool {
+	t.Helper()
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			var mask uint64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%x", &mask); err != nil {
+				t.Fatalf("parse %q: %v", line, err)
+			}
+			return mask&(1<<bit) != 0
+		}
+	}
+	t.Fatalf("no CapEff in %q", status)
+	return false
 }
