@@ -36,7 +36,7 @@ func TestImpairRate(t *testing.T) {
 	if err := Impair(x, "imp", Impairment{RateBitsPerSec: rate}); err != nil {
 		t.Fatal(err)
 	}
-	root := rootQdisc(t, x, "imp")
+	root := rootQdiscOf(t, x, "imp")
 	tbf, ok := root.(*netlink.Tbf)
 	if !ok || tbf.Rate != rate/8 || tbf.Attrs().Handle != impairHandle {
 		t.Fatalf("root qdisc %#v: want tbf %d bytes/s with handle cb:", root, rate/8)
@@ -50,7 +50,7 @@ func TestImpairRate(t *testing.T) {
 	if err := ClearImpairment(x, "imp"); err != nil {
 		t.Fatal(err)
 	}
-	if q := rootQdisc(t, x, "imp"); q != nil {
+	if q := rootQdiscOf(t, x, "imp"); q != nil {
 		t.Fatalf("root qdisc left after Clear: %#v", q)
 	}
 	if err := ClearImpairment(x, "imp"); err != nil {
@@ -67,15 +67,16 @@ func TestImpairDelay(t *testing.T) {
 	x, sink := impairPair(t, "10.234.2.0/24")
 	err := Impair(x, "imp", Impairment{Delay: 40 * time.Millisecond, Jitter: time.Millisecond, LossPercent: 0.5, RateBitsPerSec: 100_000_000})
 	if errors.Is(err, ErrImpairmentUnsupported) {
-		if q := rootQdisc(t, x, "imp"); q != nil {
+		if q := rootQdiscOf(t, x, "imp"); q != nil {
 			t.Fatalf("a refused impairment left qdisc %#v", q)
 		}
+		wantTables(t, x)
 		t.Skipf("kernel lacks netem: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	netem, ok := rootQdisc(t, x, "imp").(*netlink.Netem)
+	netem, ok := rootQdiscOf(t, x, "imp").(*netlink.Netem)
 	if !ok || netem.Rate64 != 100_000_000/8 || netem.Loss == 0 {
 		t.Fatalf("root qdisc %#v: want netem with rate and loss", netem)
 	}
@@ -93,7 +94,7 @@ func TestImpairDelay(t *testing.T) {
 	}
 }
 
-func rootQdisc(t *testing.T, nsPath, ifName string) netlink.Qdisc {
+func rootQdiscOf(t *testing.T, nsPath, ifName string) netlink.Qdisc {
 	t.Helper()
 	var root netlink.Qdisc
 	err := inNetNS(nsPath, func(h *netlink.Handle) error {
