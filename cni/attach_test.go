@@ -171,7 +171,9 @@ func TestFailedAddMidChainLeavesNoVeth(t *testing.T) {
 	m := newTestManagerWith(t, dir)
 	n := mustCreate(t, m, NetworkSpec{Name: "f", Subnet: "10.231.4.0/24"})
 	x := newNetNS(t)
-	_, err := m.Attach(ctx, AttachRequest{ContainerID: "cf", NetNS: x, Network: "f"})
+	// A bandwidth limit puts tuning and bandwidth into the ADD chain.
+	bw := &Bandwidth{EgressRate: 1e6, EgressBurst: 1e5}
+	_, err := m.Attach(ctx, AttachRequest{ContainerID: "cf", NetNS: x, Network: "f", Bandwidth: bw})
 	t.Logf("failing tuning: %v", err)
 	if err == nil || !strings.Contains(err.Error(), "injected failure") {
 		t.Fatalf("attach with a failing tuning plugin: %v", err)
@@ -193,6 +195,24 @@ func TestFailedAddMidChainLeavesNoVeth(t *testing.T) {
 	}
 	if atts, _ := m.Attachments(""); len(atts) != 0 {
 		t.Fatalf("failed ADD left cache entries %+v", atts)
+	}
+}
+
+// An ADD runs only the plugins the request needs: with tuning broken, an
+// attach without a bandwidth limit still works, and DEL (from the cached
+// ADD config) does not run tuning either.
+func TestAddRunsOnlyNeededPlugins(t *testing.T) {
+	rootTest(t)
+	ctx := context.Background()
+	m := newTestManagerWith(t, brokenPluginDir(t, "tuning"))
+	mustCreate(t, m, NetworkSpec{Name: "g", Subnet: "10.231.5.0/24"})
+	x := newNetNS(t)
+	req := AttachRequest{ContainerID: "cg", NetNS: x, Network: "g"}
+	if _, err := m.Attach(ctx, req); err != nil {
+		t.Fatalf("attach without bandwidth ran the broken tuning plugin: %v", err)
+	}
+	if err := m.Detach(ctx, req); err != nil {
+		t.Fatalf("detach ran the broken tuning plugin: %v", err)
 	}
 }
 
