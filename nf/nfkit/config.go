@@ -101,3 +101,13 @@ func lineMsg(name string, re *regexp.Regexp, msg string) error {
 	}
 	return fmt.Errorf("%s: %s", name, msg)
 }
+
+// MustDecode decodes an NF's embedded default config. A failure is a bug
+// in that file, which the NF's own tests catch, so it panics.
+func MustDecode[T any](name string, data []byte) T {
+	var c T
+	if err := Decode(name, data, &c); err != nil {
+		panic(err)
+	}
+	return c
+}

@@ -49,13 +49,7 @@ type Config struct {
 }
 
 // DefaultConfig is default.yaml decoded.
-func DefaultConfig() Config {
-	var c Config
-	if err := nfkit.Decode("probe/default.yaml", DefaultYAML, &c); err != nil {
-		panic(err) // the embedded file is ours and tested
-	}
-	return c
-}
+func DefaultConfig() Config { return nfkit.MustDecode[Config]("probe/default.yaml", DefaultYAML) }
 
 // Validate checks ranges.
 func (c Config) Validate() error {

@@ -52,13 +52,7 @@ type Config struct {
 }
 
 // DefaultConfig is default.yaml decoded.
-func DefaultConfig() Config {
-	var c Config
-	if err := nfkit.Decode("dn/default.yaml", DefaultYAML, &c); err != nil {
-		panic(err) // the embedded file is ours and tested
-	}
-	return c
-}
+func DefaultConfig() Config { return nfkit.MustDecode[Config]("dn/default.yaml", DefaultYAML) }
 
 // Validate checks addresses, ports and limits.
 func (c Config) Validate() error {
@@ -156,23 +150,17 @@ func (n *NF) StartDrain() {
 func (n *NF) Remaining() int { return n.conns.len() }
 
 // TCPAddrs and UDPAddrs are the bound echo addresses (after Ready).
-func (n *NF) TCPAddrs() []net.Addr {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make([]net.Addr, len(n.tcpLns))
-	for i, ln := range n.tcpLns {
-		out[i] = ln.Addr()
-	}
-	return out
-}
+func (n *NF) TCPAddrs() []net.Addr { return addrsOf(&n.mu, n.tcpLns, net.Listener.Addr) }
 
 // UDPAddrs: see TCPAddrs.
-func (n *NF) UDPAddrs() []net.Addr {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make([]net.Addr, len(n.udpConns))
-	for i, c := range n.udpConns {
-		out[i] = c.LocalAddr()
+func (n *NF) UDPAddrs() []net.Addr { return addrsOf(&n.mu, n.udpConns, (*net.UDPConn).LocalAddr) }
+
+func addrsOf[S any](mu *sync.Mutex, socks []S, addr func(S) net.Addr) []net.Addr {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]net.Addr, len(socks))
+	for i, s := range socks {
+		out[i] = addr(s)
 	}
 	return out
 }
