@@ -16,7 +16,8 @@ import (
 type Profile struct {
 	Name string `yaml:"name" json:"name"`
 	// Include lists other profiles (shipped names or paths relative to
-	// this file) merged under this one by NF and network name.
+	// this file) merged under this one by NF and network name. In a
+	// loaded profile they are merged already: it records the file's list.
 	Include []string `yaml:"include,omitempty" json:"include,omitempty"`
 	// Variables are defaults for ${name} in any string value; --set
 	// overrides them.
@@ -52,7 +53,7 @@ type NF struct {
 	// image instead. Exactly one is set.
 	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Image    string `yaml:"image,omitempty" json:"image,omitempty"`
-	Replicas int    `yaml:"replicas,omitempty" json:"replicas"` // default 1
+	Replicas int    `yaml:"replicas" json:"replicas"` // default 1 (written always: 0 is a value)
 	// Interfaces, one per network; mgmt is added when absent.
 	Interfaces []Interface `yaml:"interfaces,omitempty" json:"interfaces"`
 	Resources  Resources   `yaml:"resources,omitempty" json:"resources"`
