@@ -21,7 +21,7 @@ networks: [{name: sbi, subnet: 10.1.0.0/24}]
 nfs: [{name: a, kind: probe}]
 `,
 		want: []string{
-			`p.yaml:1:7: name: bad profile name "Core": use a lowercase letter, then lowercase letters or digits ([a-z][a-z0-9]*)`,
+			`p.yaml:1:7: name: bad profile name "Core": use lowercase letters and digits with at least one letter, e.g. 5gc ([a-z0-9]*[a-z][a-z0-9]*)`,
 		},
 	},
 	{

@@ -96,15 +96,24 @@ func (v *validator) line(path string) int {
 
 var nameSyntax = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 
-// checkName checks a profile, network or NF name.
+// profileSyntax may start with a digit (5gc): a profile name only ever
+// prefixes other names (5gc-upf-0, 5gc-n3) and names a Kubernetes namespace,
+// which may too.
+var profileSyntax = regexp.MustCompile(`^[a-z0-9]*[a-z][a-z0-9]*$`)
+
+// checkName checks a network or NF name.
 func (v *validator) checkName(path, name, what string, max int) {
+	v.checkNameWith(path, name, what, max, nameSyntax, "a lowercase letter, then lowercase letters or digits ([a-z][a-z0-9]*)")
+}
+
+func (v *validator) checkNameWith(path, name, what string, max int, syntax *regexp.Regexp, rule string) {
 	switch {
 	case !v.set(path):
 		// missing: reported by the decoder
 	case name == "":
-		v.at(path, "empty %s name: use a lowercase letter, then lowercase letters or digits", what)
-	case !nameSyntax.MatchString(name):
-		v.at(path, "bad %s name %q: use a lowercase letter, then lowercase letters or digits ([a-z][a-z0-9]*)", what, name)
+		v.at(path, "empty %s name: use %s", what, rule)
+	case !syntax.MatchString(name):
+		v.at(path, "bad %s name %q: use %s", what, name, rule)
 	case len(name) > max:
 		v.at(path, "%s name %q is %d characters long; at most %d", what, name, len(name), max)
 	}
@@ -126,8 +135,8 @@ func (v *validator) validate() {
 // profileName: host networks are PROFILE-NET and Linux (and CNI) names
 // hold at most 15 characters.
 func (v *validator) profileName() {
-	v.checkName("name", v.p.Name, "profile", 15)
-	if !nameSyntax.MatchString(v.p.Name) {
+	v.checkNameWith("name", v.p.Name, "profile", 15, profileSyntax, "lowercase letters and digits with at least one letter, e.g. 5gc ([a-z0-9]*[a-z][a-z0-9]*)")
+	if !profileSyntax.MatchString(v.p.Name) {
 		return
 	}
 	longest := MgmtNetwork

@@ -8,11 +8,12 @@ import (
 
 	"github.com/corebox/corebox/orchestrator/api"
 	"github.com/corebox/corebox/orchestrator/bench"
+	"github.com/corebox/corebox/profiles"
 )
 
 func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure corebox against a baseline run on the same machine"}
-	cmd.AddCommand(newBenchStartCmd(g))
+	cmd.AddCommand(newBenchStartCmd(g), newBenchUpCmd(g))
 	return cmd
 }
 
@@ -54,3 +55,38 @@ func newBenchStartCmd(g *globals) *cobra.Command {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func newBenchUpCmd(g *globals) *cobra.Command {
+	var runs int
+	var name, tag, output string
+	cmd := &cobra.Command{
+		Use:   "up [-n RUNS] [--profile test12]",
+		Short: "Bring-up of a profile until all ready, against the sum of as many single container starts",
+		Args:  cobra.NoArgs,
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
+			p, err := profiles.Find(name, profiles.LoadOptions{})
+			if err != nil {
+				return err
+			}
+			res, err := bench.Up(cmd.Context(), bench.UpConfig{Client: c, Profile: p, ImageTag: tag, Runs: runs, Progress: progressTo(cmd)})
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return printJSON(cmd.OutOrStdout(), res)
+			}
+			up, single := bench.Median(res.UpToReady), bench.Median(res.SumOfSingle)
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "bring-up of %s (%d instances), median of %d:\n", p.Name, res.Instances, runs)
+			fmt.Fprintf(w, "  up until all ready               %8.1f ms  (target <= 2000 ms)\n", ms(up))
+			fmt.Fprintf(w, "  sum of %2d single starts          %8.1f ms\n", res.Instances, ms(single))
+			fmt.Fprintf(w, "  ratio up/sum                     %8.2fx  (below 1: bring-up overlaps)\n", float64(up)/float64(single))
+			return nil
+		}),
+	}
+	cmd.Flags().IntVarP(&runs, "runs", "n", 5, "runs")
+	cmd.Flags().StringVar(&name, "profile", "test12", "profile (shipped name or file)")
+	cmd.Flags().StringVar(&tag, "tag", version, "image tag of the kind NFs")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	return cmd
+}

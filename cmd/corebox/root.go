@@ -42,6 +42,8 @@ func newRootCmd() *cobra.Command {
 		newDaemonCmd(g), newRunCmd(g), newPsCmd(g), newStopCmd(g), newStartCmd(g), newRmCmd(g),
 		newExecCmd(g), newLogsCmd(g), newStatsCmd(g), newInspectCmd(g), newResizeCmd(g),
 		newNetCmd(g), newImageCmd(g), newBenchCmd(g), newVersionCmd(g),
+		newUpCmd(g), newDownCmd(g), newStatusCmd(g), newScaleCmd(g), newEventsCmd(g), newGraphCmd(),
+		newValidateCmd(g), newSchemaCmd(),
 	)
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corebox/corebox/orchestrator/api"
+	"github.com/corebox/corebox/orchestrator/backend"
 	"github.com/corebox/corebox/platform/container"
 	"github.com/corebox/corebox/platform/runtime"
 )
@@ -111,6 +112,13 @@ func (s *server) resizeContainer(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	// An instance of a profile keeps its new limits as desired state.
+	if profile := c.Spec.Labels[backend.LabelProfile]; profile != "" {
+		if err := s.ctl.RecordResize(c.Spec.Name, profile, res); err != nil {
+			s.fail(w, r, fmt.Errorf("resized %s, but could not record it in profile %s: %w", c.Spec.Name, profile, err))
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, c)
 }

@@ -19,6 +19,10 @@ import (
 
 	"github.com/corebox/corebox/cni"
 	"github.com/corebox/corebox/orchestrator/api"
+	"github.com/corebox/corebox/orchestrator/backend"
+	"github.com/corebox/corebox/orchestrator/controller"
+	"github.com/corebox/corebox/orchestrator/scheduler"
+	"github.com/corebox/corebox/orchestrator/state"
 	"github.com/corebox/corebox/platform/image"
 	"github.com/corebox/corebox/platform/node"
 	"github.com/corebox/corebox/platform/runtime"
@@ -54,6 +58,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	defer srv.close()
+	if err := srv.ctl.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := listen(api.SocketPath(cfg.StateRoot))
 	if err != nil {
 		return err
@@ -75,6 +83,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return errors.Join(err, cerr)
 		}
 	}
+	srv.ctl.Wait()
 	log.Info("daemon stopped; containers keep running")
 	return nil
 }
@@ -100,7 +109,26 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	return &server{root: cfg.StateRoot, version: cfg.Version, node: n, nets: nets, pluginDir: pluginDir, images: store, log: log}, nil
+	ctl, db, err := newController(cfg.StateRoot, &backend.Local{Node: n, Nets: nets}, log)
+	if err != nil {
+		return nil, err
+	}
+	return &server{root: cfg.StateRoot, version: cfg.Version, node: n, nets: nets, pluginDir: pluginDir, images: store, ctl: ctl, db: db, log: log}, nil
+}
+
+// newController opens the orchestrator's state and makes its controller,
+// with a scheduler sized to this machine.
+func newController(root string, be backend.Backend, log *slog.Logger) (*controller.Controller, *state.Store, error) {
+	db, err := state.Open(filepath.Join(root, "orchestrator.db"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("daemon: %w", err)
+	}
+	machine, err := scheduler.LocalNode()
+	if err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("daemon: %w", err), db.Close())
+	}
+	sched := scheduler.New(machine, scheduler.Options{})
+	return controller.New(controller.Config{Store: db, Backend: be, Scheduler: sched, Log: log.With("component", "controller")}), db, nil
 }
 
 // lockRoot holds an exclusive flock on the state root for the daemon's life

@@ -9,6 +9,9 @@ import (
 
 	"github.com/corebox/corebox/cni"
 	"github.com/corebox/corebox/orchestrator/api"
+	"github.com/corebox/corebox/orchestrator/controller"
+	"github.com/corebox/corebox/orchestrator/scheduler"
+	"github.com/corebox/corebox/orchestrator/state"
 	"github.com/corebox/corebox/platform/image"
 	"github.com/corebox/corebox/platform/node"
 	"github.com/corebox/corebox/platform/runtime"
@@ -22,7 +25,15 @@ type server struct {
 	nets      *cni.Manager
 	pluginDir string
 	images    *image.Store
+	ctl       *controller.Controller
+	db        *state.Store
 	log       *slog.Logger
+}
+
+func (s *server) close() {
+	if err := s.db.Close(); err != nil {
+		s.log.Error("close orchestrator state", "err", err)
+	}
 }
 
 func (s *server) routes() http.Handler {
@@ -32,6 +43,7 @@ func (s *server) routes() http.Handler {
 	s.containerRoutes(mux, v)
 	s.networkRoutes(mux, v)
 	s.imageRoutes(mux, v)
+	s.profileRoutes(mux, v)
 	return mux
 }
 
@@ -50,7 +62,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // kindOf classifies an error for the API.
 func kindOf(err error) string {
 	switch {
-	case errors.Is(err, node.ErrNotFound), errors.Is(err, image.ErrNotFound),
+	case errors.Is(err, node.ErrNotFound), errors.Is(err, image.ErrNotFound), errors.Is(err, controller.ErrNotFound),
 		errors.Is(err, cni.ErrNetworkNotFound), errors.Is(err, runtime.ErrNotFound):
 		return api.KindNotFound
 	case errors.Is(err, node.ErrNameInUse), errors.Is(err, node.ErrRunning),
@@ -60,7 +72,7 @@ func kindOf(err error) string {
 		return api.KindConflict
 	case errors.Is(err, node.ErrInvalid), errors.Is(err, cni.ErrInvalidSpec),
 		errors.Is(err, cni.ErrPluginMissing), errors.Is(err, cni.ErrImpairmentUnsupported),
-		errors.Is(err, errBadRequest):
+		errors.Is(err, errBadRequest), errors.Is(err, controller.ErrInvalid), errors.Is(err, scheduler.ErrInsufficient):
 		return api.KindInvalid
 	}
 	return api.KindInternal
