@@ -29,7 +29,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if len(args) == 0 {
 				return listProfiles(cmd, c, output)
 			}
-			st, err := c.Status(cmd.Context(), args[0])
+			st, err := c.Status(cmd.Context(), args[0], true)
 			if err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ func listProfiles(cmd *cobra.Command, c *api.Client, output string) error {
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tNFS\tINSTANCES READY")
 	for _, n := range names {
-		st, err := c.Status(cmd.Context(), n)
+		st, err := c.Status(cmd.Context(), n, false)
 		if err != nil {
 			return err
 		}

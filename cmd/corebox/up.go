@@ -94,7 +94,7 @@ func waitReady(ctx context.Context, c *api.Client, name string, w io.Writer) err
 	defer tick.Stop()
 	start := time.Now()
 	for {
-		st, err := c.Status(ctx, name)
+		st, err := c.Status(ctx, name, false)
 		if err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func newDownCmd(g *globals) *cobra.Command {
 			tick := time.NewTicker(200 * time.Millisecond)
 			defer tick.Stop()
 			for {
-				if _, err := c.Status(cmd.Context(), args[0]); err != nil {
+				if _, err := c.Status(cmd.Context(), args[0], false); err != nil {
 					if isNotFound(err) {
 						fmt.Fprintf(cmd.OutOrStdout(), "%s removed\n", args[0])
 						return nil

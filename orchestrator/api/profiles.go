@@ -34,10 +34,11 @@ func (c *Client) ProfileNames(ctx context.Context) ([]string, error) {
 	return out, c.do(ctx, http.MethodGet, "/profiles", nil, nil, &out)
 }
 
-// Status reports one profile.
-func (c *Client) Status(ctx context.Context, name string) (*controller.Status, error) {
+// Status reports one profile; withStats adds CPU and memory per instance.
+func (c *Client) Status(ctx context.Context, name string, withStats bool) (*controller.Status, error) {
 	var out controller.Status
-	return &out, c.do(ctx, http.MethodGet, "/profiles/"+url.PathEscape(name), nil, nil, &out)
+	q := url.Values{"stats": {strconv.FormatBool(withStats)}}
+	return &out, c.do(ctx, http.MethodGet, "/profiles/"+url.PathEscape(name), q, nil, &out)
 }
 
 // Down starts bringing a profile down.

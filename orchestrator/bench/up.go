@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/corebox/corebox/orchestrator/api"
@@ -21,8 +22,8 @@ type UpConfig struct {
 }
 
 // UpResult holds, per run, the time from `up` to every instance ready, and
-// the sum of as many single container starts as the profile has
-// instances, measured in the same run.
+// the sum of single starts of a container like each of its instances,
+// measured in the same run.
 type UpResult struct {
 	Instances   int             `json:"instances"`
 	UpToReady   []time.Duration `json:"up_to_ready_ns"`
@@ -41,7 +42,7 @@ func Up(ctx context.Context, cfg UpConfig) (*UpResult, error) {
 			return nil, err
 		}
 		res.UpToReady = append(res.UpToReady, d)
-		s, err := singleStarts(ctx, cfg, res.Instances)
+		s, err := singleStarts(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +65,7 @@ func upOnce(ctx context.Context, cfg UpConfig) (time.Duration, error) {
 		return 0, fmt.Errorf("bench: up: %w", err)
 	}
 	if err := poll(ctx, time.Minute, func() (bool, error) {
-		st, err := c.Status(ctx, cfg.Profile.Name)
+		st, err := c.Status(ctx, cfg.Profile.Name, false)
 		return err == nil && st.Ready, err
 	}); err != nil {
 		return 0, fmt.Errorf("bench: %s not ready: %w", cfg.Profile.Name, err)
@@ -74,7 +75,7 @@ func upOnce(ctx context.Context, cfg UpConfig) (time.Duration, error) {
 		return 0, fmt.Errorf("bench: down: %w", err)
 	}
 	err := poll(ctx, time.Minute, func() (bool, error) {
-		_, err := c.Status(ctx, cfg.Profile.Name)
+		_, err := c.Status(ctx, cfg.Profile.Name, false)
 		if errors.Is(err, api.ErrNotFound) {
 			return true, nil
 		}
@@ -83,39 +84,56 @@ func upOnce(ctx context.Context, cfg UpConfig) (time.Duration, error) {
 	return d, err
 }
 
-// singleStarts starts n containers of the profile's first kind one after
-// another on one network (as each instance has a mgmt interface), summing
-// the time of each start.
-func singleStarts(ctx context.Context, cfg UpConfig, n int) (time.Duration, error) {
+// singleStarts starts, one after another, a container like each of the
+// profile's instances (same image kind, same number of interfaces, on the
+// bench's own networks), summing the time of each start.
+func singleStarts(ctx context.Context, cfg UpConfig) (time.Duration, error) {
 	c := cfg.Client
 	nets, err := benchNetworks(ctx, c)
 	if err != nil {
 		return 0, err
 	}
 	defer removeNetworks(c, nets)
-	img := "corebox/probe:" + cfg.ImageTag
 	var sum time.Duration
-	for i := range n {
-		name := fmt.Sprintf("bench-single-%d", i)
-		t0 := time.Now()
-		_, err := c.Run(ctx, container.Spec{Name: name, Image: img, Networks: []container.NetRequest{{Network: nets[0], IfName: "mgmt"}}})
-		sum += time.Since(t0)
-		if err != nil {
-			return 0, fmt.Errorf("bench: run %s: %w", name, err)
+	var names []string
+	defer func() {
+		for _, n := range names {
+			if err := c.Remove(context.WithoutCancel(ctx), n, true); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: remove %s: %v\n", n, err)
+			}
 		}
-	}
-	for i := range n {
-		if err := c.Remove(context.WithoutCancel(ctx), fmt.Sprintf("bench-single-%d", i), true); err != nil {
-			return 0, err
+	}()
+	for _, nf := range cfg.Profile.NFs {
+		for range max(nf.Replicas, 1) {
+			spec := container.Spec{Name: fmt.Sprintf("bench-single-%d", len(names)), Image: imageOf(nf, cfg.ImageTag)}
+			for i, itf := range nf.Interfaces {
+				if i < len(nets) {
+					spec.Networks = append(spec.Networks, container.NetRequest{Network: nets[i], IfName: itf.Network})
+				}
+			}
+			t0 := time.Now()
+			_, err := c.Run(ctx, spec)
+			sum += time.Since(t0)
+			if err != nil {
+				return 0, fmt.Errorf("bench: run %s: %w", spec.Name, err)
+			}
+			names = append(names, spec.Name)
 		}
 	}
 	return sum, nil
 }
 
+func imageOf(nf profiles.NF, tag string) string {
+	if nf.Image != "" {
+		return nf.Image
+	}
+	return "corebox/" + nf.Kind + ":" + tag
+}
+
 func poll(ctx context.Context, limit time.Duration, done func() (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		ok, err := done()

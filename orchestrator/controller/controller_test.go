@@ -75,12 +75,12 @@ func (h *harness) settle(n int) {
 	h.t.Helper()
 	for range n {
 		h.pass(100 * time.Millisecond)
-		st, err := h.c.Status(context.Background(), h.name)
+		st, err := h.c.Status(context.Background(), h.name, false)
 		if err == nil && st.Ready {
 			return
 		}
 	}
-	st, _ := h.c.Status(context.Background(), h.name)
+	st, _ := h.c.Status(context.Background(), h.name, false)
 	h.t.Fatalf("not settled after %d passes: %+v", n, st)
 }
 
@@ -314,7 +314,7 @@ func TestDownRemovesEverything(t *testing.T) {
 	if len(h.be.ctrs) != 0 || len(h.be.nets) != 0 {
 		t.Fatalf("left after down: %v %v", h.be.ctrs, h.be.nets)
 	}
-	if _, err := h.c.Status(context.Background(), "t"); err == nil {
+	if _, err := h.c.Status(context.Background(), "t", false); err == nil {
 		t.Fatal("status of a removed profile answered")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/corebox/corebox/orchestrator/autoscale"
@@ -87,7 +88,7 @@ func (o HTTPOps) httpReady(ctx context.Context, url string) (bool, string) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Sprintf("readiness: %s %s", resp.Status, body)
+		return false, fmt.Sprintf("readiness: %s %s", resp.Status, strings.TrimSpace(string(body)))
 	}
 	return true, ""
 }

@@ -70,8 +70,9 @@ func (c *Controller) Profiles() ([]string, error) {
 	return out, nil
 }
 
-// Status reports a profile's NFs, instances and networks as observed now.
-func (c *Controller) Status(ctx context.Context, name string) (*Status, error) {
+// Status reports a profile's NFs, instances and networks as observed now;
+// withStats adds each instance's CPU and memory (cgroup reads, not free).
+func (c *Controller) Status(ctx context.Context, name string, withStats bool) (*Status, error) {
 	d, err := c.store.Profile(name)
 	if errors.Is(err, state.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s (applied: see `corebox status`)", ErrNotFound, name)
@@ -92,7 +93,7 @@ func (c *Controller) Status(ctx context.Context, name string) (*Status, error) {
 		nf := &d.Profile.NFs[i]
 		ns := NFStatus{Name: nf.Name, Image: imageOf(d, nf), Desired: d.ReplicasOf(nf), Scaling: nf.Scaling}
 		for j := range ns.Desired {
-			is := c.instanceStatus(ctx, profiles.InstanceName(name, nf.Name, j), byName)
+			is := c.instanceStatus(ctx, profiles.InstanceName(name, nf.Name, j), byName, withStats)
 			if is.Phase == state.PhaseReady {
 				ns.Ready++
 			}
@@ -101,7 +102,7 @@ func (c *Controller) Status(ctx context.Context, name string) (*Status, error) {
 		// Instances beyond the desired count are still shown while they drain.
 		for _, r := range recs {
 			if r.NF == nf.Name && r.Index >= ns.Desired {
-				ns.Instances = append(ns.Instances, c.instanceStatus(ctx, r.Name, byName))
+				ns.Instances = append(ns.Instances, c.instanceStatus(ctx, r.Name, byName, withStats))
 			}
 		}
 		st.Ready = st.Ready && ns.Ready == ns.Desired
@@ -112,7 +113,7 @@ func (c *Controller) Status(ctx context.Context, name string) (*Status, error) {
 	return st, err
 }
 
-func (c *Controller) instanceStatus(ctx context.Context, name string, recs map[string]*state.Instance) InstanceStatus {
+func (c *Controller) instanceStatus(ctx context.Context, name string, recs map[string]*state.Instance, withStats bool) InstanceStatus {
 	is := InstanceStatus{Name: name, Phase: state.PhasePending}
 	if r := recs[name]; r != nil {
 		is.Phase, is.Message, is.Restarts, is.CPUSet = r.Phase, r.Message, r.Restarts, r.CPUSet
@@ -127,7 +128,7 @@ func (c *Controller) instanceStatus(ctx context.Context, name string, recs map[s
 	for _, a := range ctr.Attachments {
 		is.Addresses[a.IfName] = a.Address.Addr().String()
 	}
-	if ctr.ExitCode == nil {
+	if withStats && ctr.ExitCode == nil {
 		if s, err := c.be.Stats(ctx, name); err == nil {
 			is.CPUUsageNanos, is.MemoryBytes = s.CPUUsageNanos, s.MemoryBytes
 		}

@@ -43,7 +43,8 @@ func (s *server) applyProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) profileStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ctl.Status(r.Context(), r.PathValue("name"))
+	stats, _ := strconv.ParseBool(r.URL.Query().Get("stats"))
+	st, err := s.ctl.Status(r.Context(), r.PathValue("name"), stats)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -18,6 +18,8 @@ const monitorFile = "shim.pid"
 type monitorID struct {
 	Pid   int
 	Start uint64
+	// Init is the container's init, once the monitor reported it.
+	Init int `json:",omitempty"`
 }
 
 // procStart reads a process's start time (clock ticks since boot) and
@@ -44,12 +46,15 @@ func procStart(pid int) (start uint64, ended bool, err error) {
 	return start, f[0] == "Z" || f[0] == "X", nil
 }
 
-func writeMonitorID(dir string, pid int) error {
-	start, _, err := procStart(pid)
-	if err != nil {
-		return fmt.Errorf("monitor %d: %w", pid, err)
+func writeMonitorID(dir string, id monitorID) error {
+	if id.Start == 0 {
+		start, _, err := procStart(id.Pid)
+		if err != nil {
+			return fmt.Errorf("monitor %d: %w", id.Pid, err)
+		}
+		id.Start = start
 	}
-	return writeJSON(filepath.Join(dir, monitorFile), monitorID{Pid: pid, Start: start})
+	return writeJSON(filepath.Join(dir, monitorFile), id)
 }
 
 func readMonitorID(dir string) (*monitorID, error) {
@@ -63,10 +68,7 @@ func readMonitorID(dir string) (*monitorID, error) {
 // monitorAlive says whether the monitor of the container in dir still runs.
 func monitorAlive(dir string) bool {
 	id, err := readMonitorID(dir)
-	if err != nil {
-		return false
-	}
-	return id.alive()
+	return err == nil && id.alive()
 }
 
 func (m *monitorID) alive() bool {

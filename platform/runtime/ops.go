@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -33,6 +34,11 @@ func (r *Runtime) State(id, dir string) (*State, error) {
 		return &State{Status: container.StatusExited, Pid: exit.Pid, Exit: exit}, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, err)
+	}
+	// The common case, cheaply: a live monitor with no exit recorded
+	// watches a running init.
+	if m, err := readMonitorID(dir); err == nil && m.Init > 0 && m.alive() && !r.starting(id) {
+		return &State{Status: container.StatusRunning, Pid: m.Init}, nil
 	}
 	c, err := r.load(id)
 	if err != nil {
@@ -64,6 +70,14 @@ func (r *Runtime) State(id, dir string) (*State, error) {
 		}
 	}
 	return out, nil
+}
+
+// starting says whether the container is still being started: its monitor
+// runs but the init may not have been released yet (libcontainer's exec
+// fifo still exists).
+func (r *Runtime) starting(id string) bool {
+	_, err := os.Stat(filepath.Join(r.stateDir, id, "exec.fifo"))
+	return err == nil
 }
 
 // WaitExit waits until the container's monitor recorded its exit status.

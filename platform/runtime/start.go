@@ -55,7 +55,7 @@ func (r *Runtime) Start(ctx context.Context, s Spec, dir string) (*Started, erro
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("container %s: start monitor %s: %w", s.ID, r.shimPath, err)
 	}
-	if err := writeMonitorID(dir, cmd.Process.Pid); err != nil {
+	if err := writeMonitorID(dir, monitorID{Pid: cmd.Process.Pid}); err != nil {
 		return nil, errors.Join(fmt.Errorf("container %s: %w", s.ID, err), cmd.Process.Kill(), cmd.Wait())
 	}
 	rep, err := readReport(ctx, out)
@@ -68,6 +68,9 @@ func (r *Runtime) Start(ctx context.Context, s Spec, dir string) (*Started, erro
 		_ = cmd.Wait()
 		err = errors.Join(err, r.Delete(s.ID, dir))
 		return nil, fmt.Errorf("container %s: %w", s.ID, err)
+	}
+	if err := writeMonitorID(dir, monitorID{Pid: cmd.Process.Pid, Init: rep.Pid}); err != nil {
+		return nil, errors.Join(fmt.Errorf("container %s: %w", s.ID, err), r.Delete(s.ID, dir))
 	}
 	// The daemon reaps its own monitors (a restarted daemon's monitors were
 	// reparented and are reaped by init). A monitor reports its failures in
