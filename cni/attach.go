@@ -50,7 +50,9 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (*Attachment, e
 		var att *Attachment
 		if att, err = attachmentFrom(n, req, res); err == nil {
 			if err = loopbackUp(req.NetNS); err == nil {
-				return att, nil
+				if err = announce(req.NetNS, req.IfName, att.Address.Addr()); err == nil {
+					return att, nil
+				}
 			}
 		}
 	}

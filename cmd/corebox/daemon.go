@@ -21,9 +21,13 @@ func newDaemonCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			plugins, err := g.pluginDir()
+			if err != nil {
+				return fmt.Errorf("CNI plugin directory: %w", err)
+			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "daemon")
 			return daemon.Run(cmd.Context(), daemon.Config{
-				StateRoot: g.root, PluginDir: g.pluginDir(), ShimPath: shim,
+				StateRoot: g.root, PluginDir: plugins, ShimPath: shim,
 				Version: version, Log: log,
 			})
 		},

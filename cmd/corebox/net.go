@@ -152,7 +152,11 @@ func newNetInstallCmd(g *globals) *cobra.Command {
 			if err := c.InstallPlugins(cmd.Context(), progressTo(cmd)); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "CNI plugins %s installed in %s\n", cni.PluginsVersion, g.pluginDir())
+			v, err := c.Version(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "CNI plugins %s installed in %s\n", cni.PluginsVersion, v.PluginDir)
 			return nil
 		}),
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,11 +49,26 @@ func newRootCmd() *cobra.Command {
 	return root
 }
 
-func (g *globals) pluginDir() string {
+// pluginDir is the CNI plugin directory: the one given (which is then
+// remembered for the state root), else the one remembered, else
+// <root>/cni/bin. Remembering it keeps a daemon that a later command
+// restarts on the same plugins.
+func (g *globals) pluginDir() (string, error) {
+	remembered := filepath.Join(g.root, "cni", "plugin-dir")
 	if g.cniBin != "" {
-		return g.cniBin
+		abs, err := filepath.Abs(g.cniBin)
+		if err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(filepath.Dir(remembered), 0o700); err != nil {
+			return "", err
+		}
+		return abs, os.WriteFile(remembered, []byte(abs+"\n"), 0o644)
 	}
-	return filepath.Join(g.root, "cni", "bin")
+	if b, err := os.ReadFile(remembered); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	return filepath.Join(g.root, "cni", "bin"), nil
 }
 
 // sibling finds a binary installed next to this one, or on PATH.
@@ -115,10 +131,20 @@ func (g *globals) staleDaemon(v *api.VersionInfo) string {
 	switch {
 	case v.Version != version:
 		return fmt.Sprintf("it runs version %s, this is %s", v.Version, version)
-	case g.cniBin != "" && v.PluginDir != g.cniBin:
+	case v.Build != api.BuildID():
+		return fmt.Sprintf("it runs another build of %s", version)
+	case g.cniBin != "" && v.PluginDir != g.absCNIBin():
 		return fmt.Sprintf("it uses the CNI plugins in %s, not %s", v.PluginDir, g.cniBin)
 	}
 	return ""
+}
+
+func (g *globals) absCNIBin() string {
+	abs, err := filepath.Abs(g.cniBin)
+	if err != nil {
+		return g.cniBin
+	}
+	return abs
 }
 
 // stopDaemon sends SIGTERM to the daemon and waits until it stops

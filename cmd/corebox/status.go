@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -98,7 +99,9 @@ func addressList(m map[string]string) string {
 }
 
 func newScaleCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var wait bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
 		Use:     "scale PROFILE NF=N...",
 		Short:   "Set the replica count of a profile's NFs (scale-in drains first)",
 		Example: "  corebox scale demo gateway=3",
@@ -116,10 +119,18 @@ func newScaleCmd(g *globals) *cobra.Command {
 			if err := c.Scale(cmd.Context(), args[0], replicas); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: scaling %s (follow with `corebox status %s`)\n", args[0], strings.Join(args[1:], " "), args[0])
-			return nil
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: scaling %s\n", args[0], strings.Join(args[1:], " "))
+			if !wait {
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			return waitReady(ctx, c, args[0], cmd.OutOrStdout())
 		}),
 	}
+	cmd.Flags().BoolVar(&wait, "wait", true, "wait until every instance is ready (removed ones drained)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait")
+	return cmd
 }
 
 func newEventsCmd(g *globals) *cobra.Command {

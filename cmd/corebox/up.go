@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -86,16 +87,28 @@ func printPlan(w io.Writer, plan *controller.Plan, dryRun bool) {
 	}
 }
 
+// failPatience is how long `up` keeps waiting while an instance cannot be
+// created at all (a missing image, no capacity): the controller keeps
+// retrying, but the user learns now.
+const failPatience = 10 * time.Second
+
 // waitReady follows the profile's status until every instance is ready,
 // printing each NF's progress when it changes.
 func waitReady(ctx context.Context, c *api.Client, name string, w io.Writer) error {
 	last := map[string]string{}
+	failing := map[string]time.Time{}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	start := time.Now()
+	timedOut := func() error {
+		return fmt.Errorf("%s not ready: %w (see `corebox status %s` and `corebox events`)", name, ctx.Err(), name)
+	}
 	for {
 		st, err := c.Status(ctx, name, false)
 		if err != nil {
+			if ctx.Err() != nil {
+				return timedOut()
+			}
 			return err
 		}
 		for _, nf := range st.NFs {
@@ -112,12 +125,35 @@ func waitReady(ctx context.Context, c *api.Client, name string, w io.Writer) err
 			fmt.Fprintf(w, "%s ready in %.1fs\n", name, time.Since(start).Seconds())
 			return nil
 		}
+		if err := stuck(st, failing); err != nil {
+			return fmt.Errorf("%s: %w; the controller keeps retrying (see `corebox events --profile %s`)", name, err, name)
+		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s not ready: %w (see `corebox status %s` and `corebox events`)", name, ctx.Err(), name)
+			return timedOut()
 		case <-tick.C:
 		}
 	}
+}
+
+// stuck reports instances that have failed to be created for failPatience.
+func stuck(st *controller.Status, since map[string]time.Time) error {
+	var errs []error
+	for _, nf := range st.NFs {
+		for _, in := range nf.Instances {
+			if in.Phase != state.PhaseFailed {
+				delete(since, in.Name)
+				continue
+			}
+			if _, ok := since[in.Name]; !ok {
+				since[in.Name] = time.Now()
+			}
+			if time.Since(since[in.Name]) >= failPatience {
+				errs = append(errs, fmt.Errorf("%s cannot be created: %s", in.Name, in.Message))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func firstProblem(nf controller.NFStatus) string {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 )
 
@@ -82,6 +83,29 @@ type VersionInfo struct {
 	Pid       int    `json:"pid"`
 	StateRoot string `json:"state_root"`
 	PluginDir string `json:"plugin_dir"`
+	// Build identifies the daemon's binary (path, size, modification
+	// time), so that a rebuilt CLI notices a daemon of an older build
+	// even when both carry the same version string.
+	Build string `json:"build"`
+}
+
+// BuildID identifies the running binary; see VersionInfo.Build. It is
+// read once, at start: the file may be replaced by a rebuild while the
+// process runs, and then describes another build.
+func BuildID() string { return buildID }
+
+var buildID = readBuildID()
+
+func readBuildID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return exe
+	}
+	return fmt.Sprintf("%s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
 }
 
 // StreamLine is one line of a long operation's answer.

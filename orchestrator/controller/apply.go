@@ -69,6 +69,7 @@ func (c *Controller) nextDesired(ctx context.Context, req ApplyRequest) (*state.
 		next.Generation = prev.Generation + 1
 		next.MgmtSubnet = prev.MgmtSubnet
 		next.Replicas = keptReplicas(prev, p)
+		next.ScaledAt = prev.ScaledAt
 		next.Resources = keptResources(prev, p)
 	}
 	if err := c.checkSubnets(ctx, next); err != nil {

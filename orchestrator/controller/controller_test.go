@@ -420,3 +420,27 @@ func TestDryRunPlansEachKindOfChange(t *testing.T) {
 		t.Fatalf("a dry run stored generation %d", d.Generation)
 	}
 }
+
+func TestScaleBackUpReplacesADrainingReplica(t *testing.T) {
+	h := newHarness(t, 2)
+	h.apply(testProfile(nfOf("a", 2)))
+	h.settle(5)
+	h.ops.set(func(o *fakeOps) { o.drain["t-a-1"] = 4 })
+	if err := h.c.Scale(context.Background(), "t", map[string]int{"a": 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.pass(0)
+	if r := h.record("t-a-1"); r == nil || r.Phase != state.PhaseDraining {
+		t.Fatalf("t-a-1 = %+v, want draining", r)
+	}
+	if err := h.c.Scale(context.Background(), "t", map[string]int{"a": 2}); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(5)
+	if n := strings.Count(strings.Join(h.runs(), " "), "t-a-1"); n != 2 {
+		t.Fatalf("t-a-1 created %d times, want it replaced once (runs %v)", n, h.runs())
+	}
+	if r := h.record("t-a-1"); r.Phase != state.PhaseReady {
+		t.Fatalf("t-a-1 = %+v, want ready", r)
+	}
+}

@@ -39,6 +39,10 @@ func (p *pass) syncInstance(nf *profiles.NF, i int, blocker string, holdRolls bo
 	switch {
 	case !exists:
 		err = p.create(nf, rec, blocker)
+	case rec.Phase == state.PhaseDraining:
+		// Wanted again while it drained (scaled back up): a drain cannot
+		// be undone, so the replica is replaced.
+		err = p.replace(nf, rec, "it was draining and is wanted again")
 	case exited(ctr):
 		err = p.restart(nf, rec, ctr)
 	default:

@@ -31,7 +31,7 @@ func (p *pass) maintain(nf *profiles.NF, rec *state.Instance, ctr container.Cont
 			p.busy = true
 			return false, nil
 		}
-		return true, p.roll(nf, rec)
+		return true, p.replace(nf, rec, "its spec changed")
 	}
 	if err := p.resize(nf, rec, ctr); err != nil {
 		return false, err
@@ -40,18 +40,19 @@ func (p *pass) maintain(nf *profiles.NF, rec *state.Instance, ctr container.Cont
 	return false, nil
 }
 
-// roll replaces the instance with one made from the current spec; the
-// addresses it had are kept.
-func (p *pass) roll(nf *profiles.NF, rec *state.Instance) error {
+// replace re-creates the instance from the current spec; the addresses
+// it had are kept.
+func (p *pass) replace(nf *profiles.NF, rec *state.Instance, why string) error {
 	p.busy = true
 	if err := p.c.be.Stop(p.ctx, rec.Name, removeGrace); err != nil && !errors.Is(err, backend.ErrNotFound) {
-		return fmt.Errorf("roll %s: %w", rec.Name, err)
+		return fmt.Errorf("replace %s: %w", rec.Name, err)
 	}
 	if err := p.c.be.Remove(p.ctx, rec.Name); err != nil {
-		return fmt.Errorf("roll %s: %w", rec.Name, err)
+		return fmt.Errorf("replace %s: %w", rec.Name, err)
 	}
 	delete(p.ctrs, rec.Name)
-	p.c.ev.emit(p.d.Name, rec.Name, "Rolling", rec.Name+": its spec changed, re-creating it", nil)
+	rec.Phase, rec.DrainStarted = state.PhasePending, time.Time{}
+	p.c.ev.emit(p.d.Name, rec.Name, "Replacing", rec.Name+": "+why+"; re-creating it", nil)
 	return p.create(nf, rec, "")
 }
 

@@ -48,7 +48,7 @@ func (s *server) routes() http.Handler {
 }
 
 func (s *server) getVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, api.VersionInfo{API: api.Version, Version: s.version, Pid: os.Getpid(), StateRoot: s.root, PluginDir: s.pluginDir})
+	writeJSON(w, http.StatusOK, api.VersionInfo{API: api.Version, Version: s.version, Pid: os.Getpid(), StateRoot: s.root, PluginDir: s.pluginDir, Build: api.BuildID()})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
