@@ -44,7 +44,7 @@ func newRootCmd() *cobra.Command {
 		newExecCmd(g), newLogsCmd(g), newStatsCmd(g), newInspectCmd(g), newResizeCmd(g),
 		newNetCmd(g), newImageCmd(g), newBenchCmd(g), newVersionCmd(g),
 		newUpCmd(g), newDownCmd(g), newStatusCmd(g), newScaleCmd(g), newEventsCmd(g), newGraphCmd(),
-		newValidateCmd(g), newSchemaCmd(),
+		newValidateCmd(g), newSchemaCmd(), newSubscriberCmd(g), newLabCmd(g),
 	)
 	return root
 }

@@ -125,7 +125,7 @@ func newScaleCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			return waitReady(ctx, c, args[0], cmd.OutOrStdout())
+			return c.WaitProfileReady(ctx, args[0], cmd.OutOrStdout())
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until every instance is ready (removed ones drained)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/corebox/corebox/orchestrator/api"
 	"github.com/corebox/corebox/orchestrator/controller"
-	"github.com/corebox/corebox/orchestrator/state"
 	"github.com/corebox/corebox/profiles"
 )
 
@@ -50,7 +48,7 @@ func newUpCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			return waitReady(ctx, c, p.Name, cmd.OutOrStdout())
+			return c.WaitProfileReady(ctx, p.Name, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "profile variable, VAR=VALUE (repeatable)")
@@ -87,84 +85,6 @@ func printPlan(w io.Writer, plan *controller.Plan, dryRun bool) {
 	}
 }
 
-// failPatience is how long `up` keeps waiting while an instance cannot be
-// created at all (a missing image, no capacity): the controller keeps
-// retrying, but the user learns now.
-const failPatience = 10 * time.Second
-
-// waitReady follows the profile's status until every instance is ready,
-// printing each NF's progress when it changes.
-func waitReady(ctx context.Context, c *api.Client, name string, w io.Writer) error {
-	last := map[string]string{}
-	failing := map[string]time.Time{}
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	start := time.Now()
-	timedOut := func() error {
-		return fmt.Errorf("%s not ready: %w (see `corebox status %s` and `corebox events`)", name, ctx.Err(), name)
-	}
-	for {
-		st, err := c.Status(ctx, name, false)
-		if err != nil {
-			if ctx.Err() != nil {
-				return timedOut()
-			}
-			return err
-		}
-		for _, nf := range st.NFs {
-			line := fmt.Sprintf("%d/%d ready", nf.Ready, nf.Desired)
-			if why := firstProblem(nf); why != "" && nf.Ready < nf.Desired {
-				line += " (" + why + ")"
-			}
-			if last[nf.Name] != line {
-				last[nf.Name] = line
-				fmt.Fprintf(w, "  %6.1fs  %-12s %s\n", time.Since(start).Seconds(), nf.Name, line)
-			}
-		}
-		if st.Ready {
-			fmt.Fprintf(w, "%s ready in %.1fs\n", name, time.Since(start).Seconds())
-			return nil
-		}
-		if err := stuck(st, failing); err != nil {
-			return fmt.Errorf("%s: %w; the controller keeps retrying (see `corebox events --profile %s`)", name, err, name)
-		}
-		select {
-		case <-ctx.Done():
-			return timedOut()
-		case <-tick.C:
-		}
-	}
-}
-
-// stuck reports instances that have failed to be created for failPatience.
-func stuck(st *controller.Status, since map[string]time.Time) error {
-	var errs []error
-	for _, nf := range st.NFs {
-		for _, in := range nf.Instances {
-			if in.Phase != state.PhaseFailed {
-				delete(since, in.Name)
-				continue
-			}
-			if _, ok := since[in.Name]; !ok {
-				since[in.Name] = time.Now()
-			}
-			if time.Since(since[in.Name]) >= failPatience {
-				errs = append(errs, fmt.Errorf("%s cannot be created: %s", in.Name, in.Message))
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func firstProblem(nf controller.NFStatus) string {
-	for _, in := range nf.Instances {
-		if in.Phase != state.PhaseReady && in.Message != "" {
-			return in.Name + ": " + in.Message
-		}
-	}
-	return ""
-}
-
 func newDownCmd(g *globals) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
@@ -178,22 +98,11 @@ func newDownCmd(g *globals) *cobra.Command {
 			if !wait {
 				return nil
 			}
-			tick := time.NewTicker(200 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				if _, err := c.Status(cmd.Context(), args[0], false); err != nil {
-					if isNotFound(err) {
-						fmt.Fprintf(cmd.OutOrStdout(), "%s removed\n", args[0])
-						return nil
-					}
-					return err
-				}
-				select {
-				case <-cmd.Context().Done():
-					return cmd.Context().Err()
-				case <-tick.C:
-				}
+			if err := c.WaitRemoved(cmd.Context(), args[0]); err != nil {
+				return err
 			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s removed\n", args[0])
+			return nil
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until everything is removed")
