@@ -24,7 +24,7 @@ build:
 cni:
 	./scripts/install-cni.sh $(CNI_VERSION) $(CNI_BIN)
 
-# Debian packages the tests and benchmarks use (runc is the benchmark baseline).
+# Debian packages the tests and benchmarks use (runc, tshark, iperf3).
 deps:
 	./scripts/install-deps.sh
 
@@ -37,7 +37,7 @@ demo: deps build cni images
 demo-clean:
 	./scripts/demo.sh clean
 
-test: build cni
+test: deps build cni
 	./scripts/test.sh
 
 test-short:

@@ -12,6 +12,7 @@
 //	udp_ports: [7]           # UDP echo ports
 //	tcp_idle_timeout: 60s    # idle TCP connections are closed
 //	max_tcp_conns: 1024      # connections beyond this are refused
+//	routes: []               # [{to: 10.45.0.0/16, via: 10.0.6.2}]: UE pools via UPFs
 //
 // Draining closes the TCP listeners (no new connections) and reports the
 // open connections as remaining; UDP echo holds nothing and keeps answering.
@@ -49,6 +50,7 @@ type Config struct {
 	UDPPorts       []int           `yaml:"udp_ports"`
 	TCPIdleTimeout time.Duration   `yaml:"tcp_idle_timeout"`
 	MaxTCPConns    int             `yaml:"max_tcp_conns"`
+	Routes         []Route         `yaml:"routes"`
 }
 
 // DefaultConfig is default.yaml decoded.
@@ -71,6 +73,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTCPConns <= 0 {
 		errs = append(errs, fmt.Errorf("max_tcp_conns %d must be positive", c.MaxTCPConns))
+	}
+	for _, r := range c.Routes {
+		if _, _, err := r.parse(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -175,6 +182,9 @@ func (n *NF) Run(ctx context.Context) error {
 }
 
 func (n *NF) serveEcho(ctx context.Context) error {
+	if err := installRoutes(n.cfg.Routes); err != nil {
+		return err
+	}
 	if err := n.bind(ctx); err != nil {
 		n.closeAll()
 		return err

@@ -77,6 +77,9 @@ func TestConfigValidate(t *testing.T) {
 		"zero idle":         func(c *Config) { c.TCPIdleTimeout = 0 },
 		"zero max conns":    func(c *Config) { c.MaxTCPConns = 0 },
 		"bad ops listen":    func(c *Config) { c.Ops.Listen = "x" },
+		"route not a cidr":  func(c *Config) { c.Routes = []Route{{To: "10.45.0.0", Via: "10.0.6.2"}} },
+		"route via name":    func(c *Config) { c.Routes = []Route{{To: "10.45.0.0/16", Via: "upf"}} },
+		"route mixed":       func(c *Config) { c.Routes = []Route{{To: "fd00::/64", Via: "10.0.6.2"}} },
 	}
 	for name, mod := range tests {
 		cfg := DefaultConfig()
@@ -87,6 +90,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	ok := DefaultConfig()
 	ok.Listen, ok.TCPPorts, ok.UDPPorts = "::1", []int{0, 0, 7}, nil
+	ok.Routes = []Route{{To: "10.45.0.0/16", Via: "10.0.6.2"}}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("valid config rejected: %v", err)
 	}
