@@ -15,6 +15,28 @@ var brokenProfiles = []struct {
 	want  []string
 }{
 	{
+		name: "self references and the reserved name",
+		yaml: `name: p
+networks: [{name: sbi, subnet: 10.1.0.0/24}]
+nfs:
+  - name: self
+    kind: probe
+  - name: a
+    kind: probe
+    interfaces: [{network: sbi}]
+    config:
+      ok: "${self.sbi}:80"
+      mgmt: "${self.mgmt}"
+      index: "${self.sbi[1]}"
+      net: "${self.n3}"
+`,
+		want: []string{
+			`p.yaml:4:11: nfs[0].name: "self" is reserved: ${self.network} means an instance's own address`,
+			`p.yaml:12:14: nfs[1].config.index: bad reference ${self.sbi[1]}: ${self.network} is the instance's own address and takes no replica index`,
+			`p.yaml:13:12: nfs[1].config.net: ${self.n3}: NF "a" has no interface on "n3" (its networks: mgmt, sbi)`,
+		},
+	},
+	{
 		name: "profile name syntax",
 		yaml: `name: Core
 networks: [{name: sbi, subnet: 10.1.0.0/24}]

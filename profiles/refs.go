@@ -10,7 +10,9 @@ import (
 
 // Ref is a reference to the addresses of an NF on one of its networks, as
 // written in config, env or args: ${nrf.sbi} (replica 0), ${upf.n4[1]}
-// (replica 1) or ${upf.n4[*]} (every replica, as a list).
+// (replica 1) or ${upf.n4[*]} (every replica, as a list). ${self.n3} is
+// the instance's own address on n3: it exists only once the instance is
+// wired, so the NF resolves it at start (nfkit.Load), not the orchestrator.
 type Ref struct {
 	NF      string
 	Network string
@@ -35,6 +37,9 @@ type segment struct {
 	variable string
 	ref      *Ref
 }
+
+// SelfRef is the NF name that means "this instance" in a reference.
+const SelfRef = "self"
 
 var refSyntax = regexp.MustCompile(`^([a-z][a-z0-9]*)\.([a-z][a-z0-9]*)(?:\[(\*|[0-9]+)\])?$`)
 
@@ -79,6 +84,9 @@ func parseRef(text string) (segment, error) {
 		return segment{}, fmt.Errorf("bad reference %s: expected ${nf.network}, ${nf.network[N]} or ${nf.network[*]}", text)
 	}
 	r := &Ref{NF: m[1], Network: m[2], All: m[3] == "*"}
+	if r.NF == SelfRef && m[3] != "" {
+		return segment{}, fmt.Errorf("bad reference %s: ${self.network} is the instance's own address and takes no replica index", text)
+	}
 	if m[3] != "" && !r.All {
 		i, err := strconv.Atoi(m[3])
 		if err != nil || i > 1<<20 {
@@ -116,7 +124,7 @@ func (nf *NF) References() []Ref {
 	seen := map[Ref]bool{}
 	nf.eachString(func(_ string, s string) {
 		for _, r := range refsIn(s) {
-			if !seen[r] {
+			if r.NF != SelfRef && !seen[r] {
 				seen[r] = true
 				out = append(out, r)
 			}

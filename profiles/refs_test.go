@@ -32,6 +32,7 @@ func TestResolveRefs(t *testing.T) {
 		"nested": map[string]any{"list": []any{"${nrf.sbi}", 7, true, nil}},
 		"plain":  "no $ref here",
 		"port":   8000,
+		"self":   "${self.sbi}:8000",
 	}
 	got, err := ResolveRefs(config, lookup)
 	if err != nil {
@@ -45,6 +46,7 @@ func TestResolveRefs(t *testing.T) {
 		"nested": map[string]any{"list": []any{"10.1.0.2", 7, true, nil}},
 		"plain":  "no $ref here",
 		"port":   8000,
+		"self":   "${self.sbi}:8000", // the NF resolves it (nfkit.Load)
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %#v\nwant %#v", got, want)
@@ -100,7 +102,7 @@ func TestReferences(t *testing.T) {
 			"a":   []any{"${upf.n4[*]}", "${upf.n4[1]}"},
 			"dup": "http://${nrf.sbi}/",
 		},
-		Env:  []string{"SELF=${smf.sbi}"},
+		Env:  []string{"SELF=${smf.sbi}", "OWN=${self.sbi}"},
 		Args: []string{"--pcf", "${pcf.sbi[0]}"},
 	}
 	want := []Ref{

@@ -94,8 +94,8 @@ func resolveScalar(s string, lookup func(nf, network string) ([]string, error)) 
 		switch {
 		case seg.variable != "":
 			return nil, fmt.Errorf("%s is a variable, not an address reference (variables are substituted when the profile loads)", seg.text)
-		case seg.ref == nil:
-			b.WriteString(seg.text)
+		case seg.ref == nil || seg.ref.NF == SelfRef:
+			b.WriteString(seg.text) // ${self.net} is the NF's to resolve
 		case seg.ref.All:
 			return nil, fmt.Errorf("%s: a list of addresses must be the whole value", seg.text)
 		default:

@@ -11,6 +11,9 @@ import (
 func (v *validator) nf(i int, nf *NF) {
 	p := joinIndex("nfs", i)
 	v.checkName(p+".name", nf.Name, "NF", 40)
+	if nf.Name == SelfRef {
+		v.at(p+".name", "%q is reserved: ${self.network} means an instance's own address", SelfRef)
+	}
 	if j := v.nfs[nf.Name]; j != i && nf.Name != "" {
 		v.at(p+".name", "NF %q is declared twice (first at line %d)", nf.Name, v.line(joinIndex("nfs", j)+".name"))
 	}

@@ -10,9 +10,19 @@ import (
 func (v *validator) references(p string, nf *NF) {
 	nf.eachString(func(sub, s string) {
 		for _, r := range refsIn(s) {
+			if r.NF == SelfRef {
+				v.selfReference(p+"."+sub, nf, r)
+				continue
+			}
 			v.reference(p+"."+sub, r)
 		}
 	})
+}
+
+func (v *validator) selfReference(path string, nf *NF, r Ref) {
+	if r.Network != MgmtNetwork && !nf.on(r.Network) {
+		v.at(path, "%s: NF %q has no interface on %q%s (its networks: %s)", r, nf.Name, r.Network, suggest(r.Network, nf.networks()), keyList(nf.networks()))
+	}
 }
 
 func (v *validator) reference(path string, r Ref) {
@@ -75,7 +85,7 @@ func (v *validator) edges(i int) []edge {
 			return // a malformed value has no reference to follow
 		}
 		for _, r := range refsIn(s) {
-			if to, ok := v.nfs[r.NF]; ok && r.NF != nf.Name && !named[r.NF] {
+			if to, ok := v.nfs[r.NF]; ok && r.NF != nf.Name && r.NF != SelfRef && !named[r.NF] {
 				out = append(out, edge{to: to, path: joinIndex("nfs", i) + "." + sub, ref: r.String()})
 				named[r.NF] = true
 			}

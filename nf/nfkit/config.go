@@ -19,10 +19,14 @@ type Validator interface {
 
 // Load reads the YAML file at path over the values already in into (the
 // defaults), rejecting unknown keys with file:line, then validates into.
+// ${self.NET} becomes this instance's address on interface NET.
 func Load(path string, into any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
+	}
+	if data, err = ExpandSelf(path, data, InterfaceAddr); err != nil {
+		return err
 	}
 	if err := Decode(path, data, into); err != nil {
 		return err

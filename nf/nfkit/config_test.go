@@ -2,6 +2,7 @@ package nfkit
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +140,26 @@ func TestLoad(t *testing.T) {
 	}
 	if err := Load(filepath.Join(dir, "missing.yaml"), &cfg); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+func TestExpandSelf(t *testing.T) {
+	addrs := map[string]string{"sbi": "10.1.0.5", "lo": "127.0.0.1"}
+	lookup := func(iface string) (string, error) {
+		if a, ok := addrs[iface]; ok {
+			return a, nil
+		}
+		return "", fmt.Errorf("no interface %q here", iface)
+	}
+	got, err := ExpandSelf("c.yaml", []byte("a: ${self.sbi}:8000\nb: [${self.lo}, x]\n"), lookup)
+	if err != nil || string(got) != "a: 10.1.0.5:8000\nb: [127.0.0.1, x]\n" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	_, err = ExpandSelf("c.yaml", []byte("a: 1\nb: ${self.n3}\n"), lookup)
+	if err == nil || !strings.Contains(err.Error(), `c.yaml:2: ${self.n3}: no interface "n3" here`) {
+		t.Errorf("missing interface: %v", err)
+	}
+	if a, err := InterfaceAddr("lo"); err != nil || a != "127.0.0.1" {
+		t.Errorf("InterfaceAddr(lo) = %q, %v", a, err)
 	}
 }
