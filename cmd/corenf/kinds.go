@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/corebox/corebox/labs/sim/dn"
+	"github.com/corebox/corebox/nf/5gc/nrf"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -30,6 +31,7 @@ type runner interface {
 var kinds = []kind{
 	entry(dn.Kind, dn.DefaultYAML, dn.New),
 	entry(probe.Kind, probe.DefaultYAML, probe.New),
+	entry(nrf.Kind, nrf.DefaultYAML, nrf.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
