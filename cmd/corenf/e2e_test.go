@@ -188,7 +188,13 @@ func TestKindsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]byte{dn.Kind: dn.DefaultYAML, probe.Kind: probe.DefaultYAML}
+	want := map[string][]byte{}
+	for _, k := range kinds {
+		want[k.name] = k.defaults
+	}
+	if string(want[dn.Kind]) != string(dn.DefaultYAML) || string(want[probe.Kind]) != string(probe.DefaultYAML) {
+		t.Fatal("the kinds table lost dn or probe")
+	}
 	if len(got) != len(want) {
 		t.Fatalf("kinds %+v, want %d", got, len(want))
 	}
