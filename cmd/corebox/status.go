@@ -39,19 +39,19 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "PROFILE %s (generation %d, mgmt %s)\n", st.Name, st.Generation, st.MgmtSubnet)
-			fmt.Fprintln(tw, "NF\tREADY\tINSTANCE\tPHASE\tRESTARTS\tADDRESSES\tCPU\tMEMORY\tMESSAGE")
+			fmt.Fprintln(tw, "NF\tREADY\tINSTANCE\tPHASE\tRESTARTS\tADDRESSES\tCPU\tMEMORY\tMESSAGE\tINFO")
 			for _, nf := range st.NFs {
 				ready := fmt.Sprintf("%d/%d", nf.Ready, nf.Desired)
 				if len(nf.Instances) == 0 {
-					fmt.Fprintf(tw, "%s\t%s\t-\t\t\t\t\t\t\n", nf.Name, ready)
+					fmt.Fprintf(tw, "%s\t%s\t-\t\t\t\t\t\t\t\n", nf.Name, ready)
 				}
 				for i, in := range nf.Instances {
 					name, r := nf.Name, ready
 					if i > 0 {
 						name, r = "", ""
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%.2fs\t%s\t%s\n", name, r, in.Name, in.Phase, in.Restarts,
-						addressList(in.Addresses), float64(in.CPUUsageNanos)/1e9, humanBytes(in.MemoryBytes), in.Message)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%.2fs\t%s\t%s\t%s\n", name, r, in.Name, in.Phase, in.Restarts,
+						addressList(in.Addresses), float64(in.CPUUsageNanos)/1e9, humanBytes(in.MemoryBytes), in.Message, infoList(in.Info))
 				}
 			}
 			return tw.Flush()
@@ -190,4 +190,21 @@ func newGraphCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "dot", "dot or mermaid")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "profile variable, VAR=VALUE (repeatable)")
 	return cmd
+}
+
+// infoList shows what an NF reports on GET /info, but its kind (shown by
+// the image already).
+func infoList(info map[string]string) string {
+	keys := make([]string, 0, len(info))
+	for k := range info {
+		if k != "kind" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + info[k]
+	}
+	return strings.Join(parts, " ")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
@@ -72,6 +73,8 @@ type Ops struct {
 	draining atomic.Bool
 	drainMu  sync.Once
 	addr     atomic.Pointer[net.Addr]
+	infoMu   sync.Mutex
+	info     map[string]string
 }
 
 var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -94,7 +97,30 @@ func NewOps(kind string, log *slog.Logger, ready Readiness, drainer Drainer) (*O
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
 	o.mux.HandleFunc("POST /drain", o.postDrain)
 	o.mux.HandleFunc("GET /drain", o.getDrain)
+	o.mux.HandleFunc("GET /info", o.getInfo)
 	return o, nil
+}
+
+// SetInfo records a fact about the NF that GET /info reports and
+// `corebox status` shows (for example "sctp" = "udp: kernel lacks SCTP").
+func (o *Ops) SetInfo(key, value string) {
+	o.infoMu.Lock()
+	defer o.infoMu.Unlock()
+	if o.info == nil {
+		o.info = map[string]string{}
+	}
+	o.info[key] = value
+}
+
+func (o *Ops) getInfo(w http.ResponseWriter, _ *http.Request) {
+	o.infoMu.Lock()
+	info := maps.Clone(o.info)
+	o.infoMu.Unlock()
+	if info == nil {
+		info = map[string]string{}
+	}
+	info["kind"] = o.kind
+	WriteJSON(w, http.StatusOK, info)
 }
 
 func (o *Ops) registerMetrics() error {

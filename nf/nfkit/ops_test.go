@@ -226,3 +226,16 @@ func TestReadJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestOpsInfo(t *testing.T) {
+	ops, srv := newOps(t, nil)
+	ops.SetInfo("sctp", "udp: kernel lacks SCTP")
+	code, body := nfkittest.Do(t, "GET", srv.URL+"/info", "")
+	var info map[string]string
+	if err := json.Unmarshal([]byte(body), &info); err != nil || code != 200 {
+		t.Fatalf("GET /info = %d %q (%v)", code, body, err)
+	}
+	if info["sctp"] != "udp: kernel lacks SCTP" || info["kind"] == "" {
+		t.Errorf("info %v", info)
+	}
+}

@@ -203,3 +203,36 @@ func (o HTTPOps) callDrain(ctx context.Context, method, url string) (*DrainState
 	}
 	return &st, nil
 }
+
+// InfoReader is an Ops that can also read an instance's GET /info: facts
+// the NF reports about itself (say, which SCTP transport it uses).
+type InfoReader interface {
+	Info(ctx context.Context, ctr container.Container) (map[string]string, error)
+}
+
+// Info reads GET /info on the instance's ops port.
+func (o HTTPOps) Info(ctx context.Context, ctr container.Container) (map[string]string, error) {
+	ip, err := mgmtAddr(ctr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(ip, strconv.Itoa(profiles.OpsPort))+"/info", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := o.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /info: %s", resp.Status)
+	}
+	var info map[string]string
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&info); err != nil {
+		return nil, fmt.Errorf("GET /info: %w", err)
+	}
+	return info, nil
+}

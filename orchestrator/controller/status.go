@@ -45,6 +45,8 @@ type InstanceStatus struct {
 	CPUSet        string            `json:"cpuset,omitempty"`
 	CPUUsageNanos uint64            `json:"cpu_usage_ns,omitempty"`
 	MemoryBytes   uint64            `json:"memory_bytes,omitempty"`
+	// Info is what the NF reports about itself on GET /info (with stats).
+	Info map[string]string `json:"info,omitempty"`
 	StartedAt     time.Time         `json:"started_at,omitzero"`
 	ReadyAt       time.Time         `json:"ready_at,omitzero"`
 }
@@ -131,6 +133,13 @@ func (c *Controller) instanceStatus(ctx context.Context, name string, recs map[s
 	if withStats && ctr.ExitCode == nil {
 		if s, err := c.be.Stats(ctx, name); err == nil {
 			is.CPUUsageNanos, is.MemoryBytes = s.CPUUsageNanos, s.MemoryBytes
+		}
+		if ir, ok := c.ops.(InfoReader); ok && is.Phase == state.PhaseReady {
+			info, err := ir.Info(ctx, *ctr)
+			if err != nil {
+				info = map[string]string{"info": "unavailable: " + err.Error()}
+			}
+			is.Info = info
 		}
 	}
 	return is
