@@ -11,6 +11,8 @@ import (
 
 	"github.com/corebox/corebox/labs/sim/dn"
 	"github.com/corebox/corebox/nf/5gc/nrf"
+	"github.com/corebox/corebox/nf/5gc/nssf"
+	"github.com/corebox/corebox/nf/5gc/pcf"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -32,6 +34,8 @@ var kinds = []kind{
 	entry(dn.Kind, dn.DefaultYAML, dn.New),
 	entry(probe.Kind, probe.DefaultYAML, probe.New),
 	entry(nrf.Kind, nrf.DefaultYAML, nrf.New),
+	entry(pcf.Kind, pcf.DefaultYAML, pcf.New),
+	entry(nssf.Kind, nssf.DefaultYAML, nssf.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.

@@ -1,0 +1,36 @@
+// Package nssftest runs an NSSF in-process for tests, on loopback
+// addresses.
+package nssftest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/corebox/corebox/nf/5gc/nssf"
+	"github.com/corebox/corebox/nf/nfkit"
+	"github.com/corebox/corebox/nf/nfkit/nfkittest"
+)
+
+// Config is the default NSSF config on 127.0.0.1:0, without an NRF.
+func Config() nssf.Config {
+	cfg := nssf.DefaultConfig()
+	cfg.Ops.Listen = "127.0.0.1:0"
+	cfg.SBI.Listen = "127.0.0.1:0"
+	return cfg
+}
+
+// Start builds and runs an NSSF from cfg until the test ends, and waits
+// until it is ready (listening, and registered when cfg names an NRF).
+func Start(t testing.TB, cfg nssf.Config) (*nssf.NF, *nfkittest.Running) {
+	t.Helper()
+	n, err := nssf.New(cfg, nfkit.WithLogger(nfkittest.Quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := nfkittest.Start(t, n)
+	nfkittest.Eventually(t, 10*time.Second, "nssf ready", func() bool {
+		ok, _ := n.Ready()
+		return ok && n.Ops().Addr() != nil
+	})
+	return n, run
+}
