@@ -10,9 +10,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/corebox/corebox/labs/sim/dn"
+	"github.com/corebox/corebox/nf/5gc/ausf"
 	"github.com/corebox/corebox/nf/5gc/nrf"
 	"github.com/corebox/corebox/nf/5gc/nssf"
 	"github.com/corebox/corebox/nf/5gc/pcf"
+	"github.com/corebox/corebox/nf/5gc/udm"
+	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -36,6 +39,9 @@ var kinds = []kind{
 	entry(nrf.Kind, nrf.DefaultYAML, nrf.New),
 	entry(pcf.Kind, pcf.DefaultYAML, pcf.New),
 	entry(nssf.Kind, nssf.DefaultYAML, nssf.New),
+	entry(udr.Kind, udr.DefaultYAML, udr.New),
+	entry(udm.Kind, udm.DefaultYAML, udm.New),
+	entry(ausf.Kind, ausf.DefaultYAML, ausf.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
