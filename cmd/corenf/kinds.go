@@ -16,6 +16,7 @@ import (
 	"github.com/corebox/corebox/nf/5gc/pcf"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udr"
+	"github.com/corebox/corebox/nf/5gc/upf"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -42,13 +43,14 @@ var kinds = []kind{
 	entry(udr.Kind, udr.DefaultYAML, udr.New),
 	entry(udm.Kind, udm.DefaultYAML, udm.New),
 	entry(ausf.Kind, ausf.DefaultYAML, ausf.New),
+	entry(upf.Kind, upf.DefaultYAML, upf.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
 func entry[C any, N runner](name string, defaults []byte, newNF func(C, ...nfkit.Option) (N, error)) kind {
 	build := func(cfgPath string, opts ...nfkit.Option) (any, runner, error) {
 		var cfg C
-		if err := nfkit.Decode(name+"/default.yaml", defaults, &cfg); err != nil {
+		if err := nfkit.Decode(name+"/default.yaml", selfInDefaults(name, defaults), &cfg); err != nil {
 			return nil, nil, err
 		}
 		var err error
@@ -163,4 +165,20 @@ func cmdKinds(_ context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.out, "--- # kind: %s\n%s", ki.Name, ki.DefaultConfig)
 	}
 	return 0
+}
+
+// selfInDefaults resolves ${self.NET} in a kind's defaults where this
+// container has interface NET; elsewhere the reference stays, so a config
+// that sets the key wins and one that does not fails validation naming it.
+func selfInDefaults(name string, defaults []byte) []byte {
+	out, err := nfkit.ExpandSelf(name+"/default.yaml", defaults, func(iface string) (string, error) {
+		if a, err := nfkit.InterfaceAddr(iface); err == nil {
+			return a, nil
+		}
+		return "${self." + iface + "}", nil
+	})
+	if err != nil { // the lookup above never fails
+		return defaults
+	}
+	return out
 }
