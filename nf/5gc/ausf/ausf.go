@@ -19,8 +19,8 @@ import (
 	"github.com/free5gc/openapi/models"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
-	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/sbi"
 	"github.com/corebox/corebox/nf/proto/sbi/nrfc"
@@ -38,7 +38,7 @@ var DefaultYAML []byte
 type Config struct {
 	Ops             nfkit.OpsConfig  `yaml:"ops"`
 	SBI             sbi.ServerConfig `yaml:"sbi"`
-	NRF             udr.NRFConfig    `yaml:"nrf"`
+	NRF             nfsbi.NRFConfig  `yaml:"nrf"`
 	AdvertiseURI    string           `yaml:"advertise_uri"`
 	Client          sbi.ClientConfig `yaml:"client"`
 	UDM             udm.PeerConfig   `yaml:"udm"`
@@ -63,7 +63,7 @@ func (c Config) Validate() error {
 	add(c.NRF.Validate(c.AdvertiseURI, c.SBI.Listen))
 	switch {
 	case c.UDM.URI != "":
-		add(udr.CheckURI("udm.uri", c.UDM.URI))
+		add(nfsbi.CheckURI("udm.uri", c.UDM.URI))
 	case c.NRF.URI == "":
 		add(errors.New("udm.uri: set it, or nrf.uri to discover the UDM"))
 	}
@@ -84,11 +84,10 @@ type NF struct {
 	sbiSrv  *sbi.Server
 	metrics *sbi.Metrics
 	nrf     *nrfc.Client
-	gate    *udr.Gate
+	gate    *nfsbi.Gate
 	udm     *udm.Client
 	ctxs    *contexts
 	now     func() time.Time
-	drain   chan struct{}
 	client  *sbi.Client // to peers and the NRF; idle connections closed when Run ends
 
 	auths *prometheus.CounterVec
@@ -110,8 +109,8 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("ausf: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, log: o.Logger, gate: udr.NewGate(o.Logger), ctxs: newContexts(cfg.MaxAuthContexts),
-		now: time.Now, drain: make(chan struct{})}
+	n := &NF{cfg: cfg, log: o.Logger, gate: nfsbi.NewGate(o.Logger), ctxs: newContexts(cfg.MaxAuthContexts),
+		now: time.Now}
 	var err error
 	if n.sbiSrv, err = sbi.NewServer(cfg.SBI, n.log); err != nil {
 		return nil, fmt.Errorf("ausf: %w", err)
@@ -121,13 +120,13 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("ausf: %w", err)
 	}
 	n.client = sc
-	loc := udr.FixedLocator(cfg.UDM.URI)
+	loc := nfsbi.FixedLocator(cfg.UDM.URI)
 	if cfg.NRF.URI != "" {
 		if n.nrf, err = nrfc.New(sc, cfg.NRF.URI, nrfc.WithLogger(n.log)); err != nil {
 			return nil, fmt.Errorf("ausf: %w", err)
 		}
 		if cfg.UDM.URI == "" {
-			loc = udr.NRFLocator(n.nrf, models.Nrf_NFMgmt_NFType_UDM, models.Nrf_NFMgmt_NFType_AUSF,
+			loc = nfsbi.NRFLocator(n.nrf, models.Nrf_NFMgmt_NFType_UDM, models.Nrf_NFMgmt_NFType_AUSF,
 				cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_ServiceName_NUDM_UEAU)
 		}
 	}
@@ -173,10 +172,15 @@ func (n *NF) Run(ctx context.Context) error {
 		n.sweepLoop,
 	}
 	if n.nrf != nil {
-		adv := udr.AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
-		profile := udr.NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_AUSF, adv,
+		adv := nfsbi.AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
+		profile, err := nfsbi.NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_AUSF, adv,
 			models.Nrf_NFMgmt_ServiceName_NAUSF_AUTH)
-		fns = append(fns, func(ctx context.Context) error { return n.nrf.Run(ctx, profile) }, n.suspendOnDrain)
+		if err != nil {
+			return errors.Join(fmt.Errorf("ausf: %w", err), ln.Close())
+		}
+		fns = append(fns, func(ctx context.Context) error {
+			return nfsbi.KeepRegistered(ctx, n.nrf, profile, n.gate.Drained(), n.log)
+		})
 	}
 	defer n.client.CloseIdleConnections()
 	return nfkit.RunAll(ctx, fns...)
@@ -201,37 +205,13 @@ func (n *NF) sweepLoop(ctx context.Context) error {
 
 // Ready implements nfkit.Readiness: SBI listening and, with an NRF,
 // registered.
-func (n *NF) Ready() (bool, string) {
-	switch {
-	case n.sbiSrv.Addr() == nil:
-		return false, "sbi not listening"
-	case n.nrf != nil && !n.nrf.Registered():
-		return false, "not registered with the NRF"
-	}
-	return true, ""
-}
+func (n *NF) Ready() (bool, string) { return nfsbi.Ready(n.sbiSrv.Addr(), n.nrf) }
 
 // StartDrain implements nfkit.Drainer: new authentications get 503 (the
 // AMF picks another AUSF), confirmations of held contexts still work, and
 // the NRF profile turns SUSPENDED.
-func (n *NF) StartDrain() {
-	if n.gate.StartDrain() {
-		close(n.drain)
-	}
-}
+func (n *NF) StartDrain() { n.gate.StartDrain() }
 
 // Remaining implements nfkit.Drainer: requests in flight plus contexts
 // waiting for their confirmation.
 func (n *NF) Remaining() int { return n.gate.InFlight() + n.ctxs.len() }
-
-func (n *NF) suspendOnDrain(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-n.drain:
-	}
-	if err := n.nrf.SetStatus(ctx, models.Nrf_NFMgmt_NFStatus_SUSPENDED); err != nil {
-		n.log.Warn("drain: could not mark the NRF profile SUSPENDED", "err", err)
-	}
-	return nil
-}

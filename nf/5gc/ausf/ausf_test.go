@@ -13,6 +13,7 @@ import (
 	"github.com/free5gc/openapi/models"
 
 	"github.com/corebox/corebox/nf/5gc/ausf"
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udm/udmtest"
 	"github.com/corebox/corebox/nf/5gc/udr"
@@ -253,7 +254,7 @@ func TestDrain(t *testing.T) {
 	if code, body := nfkittest.Do(t, "POST", ops+"/drain", ""); code != 202 || strings.TrimSpace(body) != `{"draining":true,"remaining":1}` {
 		t.Fatalf("POST /drain = %d %s", code, body)
 	}
-	if _, err := ch.c.Authenticate(bg, info(1)); sbi.StatusOf(err) != 503 || sbi.CauseOf(err) != udr.CauseNFServiceFailover {
+	if _, err := ch.c.Authenticate(bg, info(1)); sbi.StatusOf(err) != 503 || sbi.CauseOf(err) != nfsbi.CauseNFServiceFailover {
 		t.Errorf("new authentication while draining: %v", err)
 	}
 	res, _ := newUE(t, 1, testK, 0).Authenticate(c5.RAND, c5.AUTN, snn, nil)
@@ -303,7 +304,7 @@ func TestBadRequests(t *testing.T) {
 func TestUDMUnreachable(t *testing.T) {
 	ch := startChain(t, 1, nil, nil)
 	a := startAUSF(t, ausfConfig("http://127.0.0.1:1"))
-	c := ausf.NewClient(ch.sbi, udr.FixedLocator(a.SBIURL()))
+	c := ausf.NewClient(ch.sbi, nfsbi.FixedLocator(a.SBIURL()))
 	if _, err := c.Authenticate(bg, info(1)); sbi.StatusOf(err) != http.StatusGatewayTimeout {
 		t.Errorf("%v, want 504", err)
 	}
@@ -363,7 +364,7 @@ func TestDiscoveryThroughNRF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ausf.NewClient(sc, udr.NRFLocator(amfNRF, models.Nrf_NFMgmt_NFType_AUSF, models.Nrf_NFMgmt_NFType_AMF,
+	c := ausf.NewClient(sc, nfsbi.NRFLocator(amfNRF, models.Nrf_NFMgmt_NFType_AUSF, models.Nrf_NFMgmt_NFType_AMF,
 		"", models.Nrf_NFMgmt_ServiceName_NAUSF_AUTH))
 	c5, err := c.Authenticate(bg, info(1))
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
-	"github.com/corebox/corebox/nf/5gc/udr"
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/aka"
 	"github.com/corebox/corebox/nf/proto/sbi"
 )
@@ -17,11 +17,11 @@ import (
 // Client is the AMF's (SEAF's) side of Nausf-UEAU 5G AKA.
 type Client struct {
 	sbi *sbi.Client
-	loc *udr.Locator
+	loc *nfsbi.Locator
 }
 
 // NewClient sends through s to the AUSF that loc finds.
-func NewClient(s *sbi.Client, loc *udr.Locator) *Client { return &Client{sbi: s, loc: loc} }
+func NewClient(s *sbi.Client, loc *nfsbi.Locator) *Client { return &Client{sbi: s, loc: loc} }
 
 // Challenge is what the AMF puts in AUTHENTICATION REQUEST, and where to
 // confirm the UE's answer.
@@ -37,12 +37,7 @@ type Challenge struct {
 // resynchronizationInfo after a synch failure).
 func (c *Client) Authenticate(ctx context.Context, info models.Ausf_UEAU_AuthenticationInfo) (Challenge, error) {
 	var out models.Ausf_UEAU_UEAuthenticationCtx
-	var resp *sbi.Response
-	err := c.loc.Call(ctx, func(root string) error {
-		var err error
-		resp, err = c.sbi.Do(ctx, http.MethodPost, root+PathAuthentications, info, &out)
-		return err
-	})
+	resp, err := c.loc.Do(ctx, c.sbi, http.MethodPost, PathAuthentications, info, &out)
 	if err != nil {
 		return Challenge{}, fmt.Errorf("ausf: authenticate: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/free5gc/openapi/models"
 
 	"github.com/corebox/corebox/nf/5gc/ausf"
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udm/udmtest"
 	"github.com/corebox/corebox/nf/5gc/udr"
@@ -64,7 +65,7 @@ func startChain(t testing.TB, subs int, modUDM func(*udm.Config), modAUSF func(*
 		t.Fatal(err)
 	}
 	t.Cleanup(sc.CloseIdleConnections)
-	return chain{udr: u, udm: m, ausf: a, sbi: sc, c: ausf.NewClient(sc, udr.FixedLocator(a.SBIURL()))}
+	return chain{udr: u, udm: m, ausf: a, sbi: sc, c: ausf.NewClient(sc, nfsbi.FixedLocator(a.SBIURL()))}
 }
 
 func ausfConfig(udmURI string) ausf.Config {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/aka"
 	"github.com/corebox/corebox/nf/proto/sbi"
@@ -80,7 +81,7 @@ func (n *NF) postAuthentication(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("%d authentications are already waiting for confirmation", n.cfg.MaxAuthContexts))
 		return
 	}
-	self := n.selfURI(r) + PathAuthentications + "/" + url.PathEscape(id)
+	self := nfsbi.RequestRoot(n.cfg.AdvertiseURI, n.cfg.SBI.Scheme(), r) + PathAuthentications + "/" + url.PathEscape(id)
 	w.Header().Set("Location", self)
 	sbi.WriteJSON(w, http.StatusCreated, models.Ausf_UEAU_UEAuthenticationCtx{
 		AuthType:           models.Ausf_UEAU_AuthType_5_G_AKA,
@@ -139,15 +140,6 @@ func contextFrom(res models.Udm_UEAU_AuthenticationInfoResult, snn string) (*aut
 		return nil, aka.Vector{}, fmt.Errorf("derive KSEAF: %w", err)
 	}
 	return &authCtx{supi: res.Supi, snn: snn, xresStar: v.XRESStar, kseaf: kseaf}, v, nil
-}
-
-// selfURI is our apiRoot as the AMF should use it: advertise_uri, else
-// the address the request came to.
-func (n *NF) selfURI(r *http.Request) string {
-	if n.cfg.AdvertiseURI != "" {
-		return n.cfg.AdvertiseURI
-	}
-	return n.cfg.SBI.Scheme() + "://" + r.Host
 }
 
 // ParseResStar reads the RES* of a confirmation (32 hex digits).

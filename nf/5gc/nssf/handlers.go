@@ -19,7 +19,7 @@ const CauseSnssaiNotSupported = "SNSSAI_NOT_SUPPORTED"
 
 func (n *NF) routes() http.Handler {
 	mux := http.NewServeMux()
-	sel := n.gate.wrap(http.HandlerFunc(n.selectSlices), func() { n.metrics.count(kindUnknown, resultRefused) })
+	sel := n.gate.WrapOnRefuse(http.HandlerFunc(n.selectSlices), func() { n.metrics.count(kindUnknown, resultRefused) })
 	mux.Handle("GET "+PathSliceInformation, n.metrics.sbi.Wrap(ServiceName, sel))
 	mux.Handle("/", n.metrics.sbi.Wrap("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sbi.WriteProblem(w, http.StatusNotFound, sbi.CauseResourceURIStructure, "no resource "+r.URL.Path)

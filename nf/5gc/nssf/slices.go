@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/free5gc/openapi/models"
 )
 
@@ -86,7 +87,7 @@ func validateSlices(slices []SliceConfig) error {
 		}
 		seen[k] = i
 		if s.NRF != "" {
-			if err := checkURI(at+".nrf_uri", s.NRF); err != nil {
+			if err := nfsbi.CheckURI(at+".nrf_uri", s.NRF); err != nil {
 				errs = append(errs, err)
 			}
 		}

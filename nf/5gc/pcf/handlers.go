@@ -3,10 +3,10 @@ package pcf
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/proto/sbi"
 )
 
@@ -18,15 +18,14 @@ const PathPolicies = "/npcf-smpolicycontrol/v1/sm-policies"
 
 func (n *NF) routes() http.Handler {
 	mux := http.NewServeMux()
-	route := func(pattern string, f http.HandlerFunc, refused func()) {
-		mux.Handle(pattern, n.metrics.sbi.Wrap(ServiceName, n.gate.wrap(f, refused)))
-	}
-	route("POST "+PathPolicies, n.create, func() { n.metrics.count(opCreate, resultRefused) })
+	route := func(pattern string, h http.Handler) { mux.Handle(pattern, n.metrics.sbi.Wrap(ServiceName, h)) }
+	route("POST "+PathPolicies, n.gate.WrapOnRefuse(http.HandlerFunc(n.create),
+		func() { n.metrics.count(opCreate, resultRefused) }))
 	// An association already held is served while draining: its session
 	// still runs, and its SMF knows only this PCF.
-	route("GET "+PathPolicies+"/{id}", n.get, nil)
-	route("POST "+PathPolicies+"/{id}/update", n.update, nil)
-	route("POST "+PathPolicies+"/{id}/delete", n.remove, nil)
+	route("GET "+PathPolicies+"/{id}", n.gate.WrapAlways(http.HandlerFunc(n.get)))
+	route("POST "+PathPolicies+"/{id}/update", n.gate.WrapAlways(http.HandlerFunc(n.update)))
+	route("POST "+PathPolicies+"/{id}/delete", n.gate.WrapAlways(http.HandlerFunc(n.remove)))
 	mux.Handle("/", n.metrics.sbi.Wrap("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sbi.WriteProblem(w, http.StatusNotFound, sbi.CauseResourceURIStructure, "no resource "+r.URL.Path)
 	})))
@@ -63,7 +62,7 @@ func (n *NF) create(w http.ResponseWriter, r *http.Request) {
 	}
 	n.metrics.count(opCreate, resultOK)
 	n.log.Debug("sm policy created", "id", a.id, "dnn", c.Dnn, "pdu_session_id", c.PduSessionId, "five_qi", q.FiveQI)
-	w.Header().Set("Location", n.apiRoot(r)+PathPolicies+"/"+a.id)
+	w.Header().Set("Location", nfsbi.RequestRoot(n.cfg.AdvertiseURI, n.cfg.SBI.Scheme(), r)+PathPolicies+"/"+a.id)
 	sbi.WriteJSON(w, http.StatusCreated, a.decision)
 }
 
@@ -132,13 +131,4 @@ func (n *NF) malformed(w http.ResponseWriter, r *http.Request, op string, pe *sb
 	n.metrics.count(op, resultBadRequest)
 	sbi.Malformed(r, pe)
 	sbi.WriteProblemDetails(w, pe.Problem)
-}
-
-// apiRoot is where SMFs reach us: advertise_uri, else the authority they
-// used for this request.
-func (n *NF) apiRoot(r *http.Request) string {
-	if n.cfg.AdvertiseURI != "" {
-		return strings.TrimSuffix(n.cfg.AdvertiseURI, "/")
-	}
-	return n.cfg.SBI.Scheme() + "://" + r.Host
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/sbi"
 	"github.com/corebox/corebox/nf/proto/sbi/nrfc"
@@ -39,7 +40,7 @@ var DefaultYAML []byte
 type Config struct {
 	Ops          nfkit.OpsConfig  `yaml:"ops"`
 	SBI          sbi.ServerConfig `yaml:"sbi"`
-	NRF          NRFConfig        `yaml:"nrf"`
+	NRF          nfsbi.NRFConfig  `yaml:"nrf"`
 	AdvertiseURI string           `yaml:"advertise_uri"`
 	Policies     PolicyConfig     `yaml:"policies"`
 }
@@ -70,11 +71,10 @@ type NF struct {
 	server   *sbi.Server
 	metrics  *metrics
 	nrf      *nrfc.Client
-	gate     *gate
+	gate     *nfsbi.Gate
 	policies *policies
 	store    *store
 	handler  http.Handler
-	drain    chan struct{}
 }
 
 // New builds a PCF from cfg.
@@ -83,7 +83,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("pcf: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, log: o.Logger, gate: &gate{}, drain: make(chan struct{}),
+	n := &NF{cfg: cfg, log: o.Logger, gate: nfsbi.NewGate(o.Logger),
 		policies: newPolicies(cfg.Policies), store: newStore(cfg.Policies.MaxPolicies)}
 	var err error
 	if n.server, err = sbi.NewServer(cfg.SBI, n.log); err != nil {
@@ -137,47 +137,41 @@ func (n *NF) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return n.server.Serve(ctx, ln, n.handler) },
 	}
 	if n.nrf != nil {
-		adv := advertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
-		p := n.profile(adv)
-		fns = append(fns, func(ctx context.Context) error { return n.nrf.Run(ctx, p) },
-			func(ctx context.Context) error { return suspendOnDrain(ctx, n.drain, n.nrf, n.log) })
+		p, err := n.profile(nfsbi.AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr()))
+		if err != nil {
+			return errors.Join(fmt.Errorf("pcf: %w", err), ln.Close())
+		}
+		fns = append(fns, func(ctx context.Context) error {
+			return nfsbi.KeepRegistered(ctx, n.nrf, p, n.gate.Drained(), n.log)
+		})
 	}
 	return nfkit.RunAll(ctx, fns...)
 }
 
 // profile is what the PCF registers. With unknown_dnn "reject" it lists
 // the DNNs it serves; otherwise it serves any DNN and says none.
-func (n *NF) profile(advertise string) models.Nrf_NFMgmt_NFProfile {
-	p := nfProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_PCF, advertise,
-		models.Nrf_NFMgmt_ServiceName_NPCF_SMPOLICYCONTROL, "v1")
+func (n *NF) profile(advertise string) (models.Nrf_NFMgmt_NFProfile, error) {
+	p, err := nfsbi.NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_PCF, advertise,
+		models.Nrf_NFMgmt_ServiceName_NPCF_SMPOLICYCONTROL)
+	if err != nil {
+		return p, err
+	}
 	info := &models.Nrf_NFMgmt_PcfInfo{}
 	if n.cfg.Policies.UnknownDNN == UnknownDNNReject {
 		info.DnnList = n.policies.dnns()
 	}
 	p.PcfInfo = info
-	return p
+	return p, nil
 }
 
 // Ready implements nfkit.Readiness: SBI listening and, with an NRF,
 // registered.
-func (n *NF) Ready() (bool, string) {
-	switch {
-	case n.server.Addr() == nil:
-		return false, "sbi not listening"
-	case n.nrf != nil && !n.nrf.Registered():
-		return false, "not registered with the NRF"
-	}
-	return true, ""
-}
+func (n *NF) Ready() (bool, string) { return nfsbi.Ready(n.server.Addr(), n.nrf) }
 
 // StartDrain implements nfkit.Drainer: new associations are refused (503,
 // so the SMF picks another PCF) and the NRF profile turns SUSPENDED; the
 // associations held keep being served until their sessions end.
-func (n *NF) StartDrain() {
-	if n.gate.startDrain() {
-		close(n.drain)
-	}
-}
+func (n *NF) StartDrain() { n.gate.StartDrain() }
 
 // Remaining implements nfkit.Drainer: SBI requests in flight.
-func (n *NF) Remaining() int { return n.gate.inFlight() }
+func (n *NF) Remaining() int { return n.gate.InFlight() }

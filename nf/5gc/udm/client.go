@@ -9,6 +9,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/proto/sbi"
 )
@@ -18,28 +19,18 @@ import (
 // sbi.CauseOf (404 USER_NOT_FOUND, 403 AUTHENTICATION_REJECTED ...).
 type Client struct {
 	sbi *sbi.Client
-	loc *udr.Locator
+	loc *nfsbi.Locator
 }
 
 // NewClient sends through s to the UDM that loc finds.
-func NewClient(s *sbi.Client, loc *udr.Locator) *Client { return &Client{sbi: s, loc: loc} }
-
-func (c *Client) do(ctx context.Context, method, path string, body, out any) (*sbi.Response, error) {
-	var resp *sbi.Response
-	err := c.loc.Call(ctx, func(root string) error {
-		var err error
-		resp, err = c.sbi.Do(ctx, method, root+path, body, out)
-		return err
-	})
-	return resp, err
-}
+func NewClient(s *sbi.Client, loc *nfsbi.Locator) *Client { return &Client{sbi: s, loc: loc} }
 
 // GenerateAuthData asks for a 5G HE AV for supiOrSuci.
 func (c *Client) GenerateAuthData(ctx context.Context, supiOrSuci string, req models.Udm_UEAU_AuthenticationInfoRequest) (
 	models.Udm_UEAU_AuthenticationInfoResult, error) {
 	var out models.Udm_UEAU_AuthenticationInfoResult
 	path := "/nudm-ueau/v1/" + url.PathEscape(supiOrSuci) + "/security-information/generate-auth-data"
-	if _, err := c.do(ctx, http.MethodPost, path, req, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodPost, path, req, &out); err != nil {
 		return out, fmt.Errorf("udm: generate-auth-data: %w", err)
 	}
 	return out, nil
@@ -64,7 +55,7 @@ func sdmPath(supi, set string, plmn *models.PlmnId, q url.Values) string {
 // home PLMN).
 func (c *Client) AMData(ctx context.Context, supi string, plmn *models.PlmnId) (models.Udm_SDM_AccessAndMobilitySubscriptionData, error) {
 	var out models.Udm_SDM_AccessAndMobilitySubscriptionData
-	if _, err := c.do(ctx, http.MethodGet, sdmPath(supi, "am-data", plmn, nil), nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, sdmPath(supi, "am-data", plmn, nil), nil, &out); err != nil {
 		return out, fmt.Errorf("udm: am-data: %w", err)
 	}
 	return out, nil
@@ -73,7 +64,7 @@ func (c *Client) AMData(ctx context.Context, supi string, plmn *models.PlmnId) (
 // SMFSelectData reads the SMF selection subscription data.
 func (c *Client) SMFSelectData(ctx context.Context, supi string, plmn *models.PlmnId) (models.Udm_SDM_SmfSelectionSubscriptionData, error) {
 	var out models.Udm_SDM_SmfSelectionSubscriptionData
-	if _, err := c.do(ctx, http.MethodGet, sdmPath(supi, "smf-select-data", plmn, nil), nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, sdmPath(supi, "smf-select-data", plmn, nil), nil, &out); err != nil {
 		return out, fmt.Errorf("udm: smf-select-data: %w", err)
 	}
 	return out, nil
@@ -90,7 +81,7 @@ func (c *Client) SMData(ctx context.Context, supi string, plmn *models.PlmnId, s
 		q.Set("dnn", dnn)
 	}
 	var out []models.Udm_SDM_SessionManagementSubscriptionData
-	if _, err := c.do(ctx, http.MethodGet, sdmPath(supi, "sm-data", plmn, q), nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, sdmPath(supi, "sm-data", plmn, q), nil, &out); err != nil {
 		return nil, fmt.Errorf("udm: sm-data: %w", err)
 	}
 	return out, nil
@@ -103,7 +94,7 @@ func uecmPath(ueID string) string {
 // RegisterAMF3GPP records the serving AMF for 3GPP access; created
 // reports a new registration (201) rather than a replaced one (200).
 func (c *Client) RegisterAMF3GPP(ctx context.Context, ueID string, reg models.Udm_UECM_Amf3GppAccessRegistration) (bool, error) {
-	resp, err := c.do(ctx, http.MethodPut, uecmPath(ueID), reg, nil)
+	resp, err := c.loc.Do(ctx, c.sbi, http.MethodPut, uecmPath(ueID), reg, nil)
 	if err != nil {
 		return false, fmt.Errorf("udm: amf registration: %w", err)
 	}
@@ -113,7 +104,7 @@ func (c *Client) RegisterAMF3GPP(ctx context.Context, ueID string, reg models.Ud
 // AMF3GPPRegistration reads the serving AMF registration.
 func (c *Client) AMF3GPPRegistration(ctx context.Context, ueID string) (models.Udm_UECM_Amf3GppAccessRegistration, error) {
 	var out models.Udm_UECM_Amf3GppAccessRegistration
-	if _, err := c.do(ctx, http.MethodGet, uecmPath(ueID), nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, uecmPath(ueID), nil, &out); err != nil {
 		return out, fmt.Errorf("udm: amf registration: %w", err)
 	}
 	return out, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udm/udmtest"
 	"github.com/corebox/corebox/nf/5gc/udr"
@@ -47,8 +48,8 @@ func setup(t *testing.T, mod func(*udm.Config)) env {
 	}
 	m, _ := udmtest.Start(t, cfg)
 	sc := sbiClient(t)
-	return env{udr: u, udm: m, c: udm.NewClient(sc, udr.FixedLocator(m.SBIURL())),
-		udrc: udr.NewClient(sc, udr.FixedLocator(u.SBIURL()))}
+	return env{udr: u, udm: m, c: udm.NewClient(sc, nfsbi.FixedLocator(m.SBIURL())),
+		udrc: udr.NewClient(sc, nfsbi.FixedLocator(u.SBIURL()))}
 }
 
 func sbiClient(t *testing.T) *sbi.Client {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udm/udmtest"
 	"github.com/corebox/corebox/nf/5gc/udr"
@@ -86,7 +87,7 @@ func TestNRFDiscovery(t *testing.T) {
 	if !ok || p.NfType != models.Nrf_NFMgmt_NFType_UDM || len(p.NfServices) != 3 {
 		t.Fatalf("UDM profile %+v", p)
 	}
-	c := udm.NewClient(sbiClient(t), udr.FixedLocator(m.SBIURL()))
+	c := udm.NewClient(sbiClient(t), nfsbi.FixedLocator(m.SBIURL()))
 	res, err := c.GenerateAuthData(bg, supi, authReq())
 	if err != nil || res.Supi != supi {
 		t.Fatalf("through a discovered UDR: %+v %v", res, err)
@@ -109,7 +110,7 @@ func TestDrain(t *testing.T) {
 	if code, _ := nfkittest.Do(t, "POST", "http://"+e.udm.Ops().Addr().String()+"/drain", ""); code != 202 {
 		t.Fatal("drain refused")
 	}
-	if _, err := e.c.GenerateAuthData(bg, supi, authReq()); sbi.StatusOf(err) != 503 || sbi.CauseOf(err) != udr.CauseNFServiceFailover {
+	if _, err := e.c.GenerateAuthData(bg, supi, authReq()); sbi.StatusOf(err) != 503 || sbi.CauseOf(err) != nfsbi.CauseNFServiceFailover {
 		t.Errorf("while draining: %v", err)
 	}
 	if ok, _ := e.udm.Ready(); !ok {

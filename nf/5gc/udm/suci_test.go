@@ -63,9 +63,12 @@ func TestSUCIDeconcealment(t *testing.T) {
 		}
 	}
 	tampered := []byte(conceal(t, aka.SchemeProfileA, 1, keyA.PublicKey()))
-	tampered[len(tampered)-1] ^= 1 // a hex digit of the MAC tag
-	if tampered[len(tampered)-1] > 'f' || tampered[len(tampered)-1] < '0' {
-		tampered[len(tampered)-1] = '0'
+	// Another hex digit at the end of the MAC tag (flipping a bit of 'a'
+	// would give '`', not hex: a decoding error, not a failed MAC).
+	if last := &tampered[len(tampered)-1]; *last == '0' {
+		*last = '1'
+	} else {
+		*last = '0'
 	}
 	bad := []struct {
 		name, suci string

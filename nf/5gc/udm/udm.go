@@ -23,6 +23,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/sbi"
@@ -41,7 +42,7 @@ var DefaultYAML []byte
 type Config struct {
 	Ops          nfkit.OpsConfig  `yaml:"ops"`
 	SBI          sbi.ServerConfig `yaml:"sbi"`
-	NRF          udr.NRFConfig    `yaml:"nrf"`
+	NRF          nfsbi.NRFConfig  `yaml:"nrf"`
 	AdvertiseURI string           `yaml:"advertise_uri"`
 	Client       sbi.ClientConfig `yaml:"client"`
 	UDR          PeerConfig       `yaml:"udr"`
@@ -80,7 +81,7 @@ func (c Config) Validate() error {
 	add(c.NRF.Validate(c.AdvertiseURI, c.SBI.Listen))
 	switch {
 	case c.UDR.URI != "":
-		add(udr.CheckURI("udr.uri", c.UDR.URI))
+		add(nfsbi.CheckURI("udr.uri", c.UDR.URI))
 	case c.NRF.URI == "":
 		add(errors.New("udr.uri: set it, or nrf.uri to discover the UDR"))
 	}
@@ -101,11 +102,10 @@ type NF struct {
 	sbiSrv  *sbi.Server
 	metrics *metrics
 	nrf     *nrfc.Client
-	gate    *udr.Gate
+	gate    *nfsbi.Gate
 	udr     *udr.Client
 	suci    *suciKeys
 	locks   stripes
-	drain   chan struct{}
 	client  *sbi.Client // to peers and the NRF; idle connections closed when Run ends
 }
 
@@ -115,7 +115,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("udm: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, log: o.Logger, gate: udr.NewGate(o.Logger), drain: make(chan struct{})}
+	n := &NF{cfg: cfg, log: o.Logger, gate: nfsbi.NewGate(o.Logger)}
 	var err error
 	if n.suci, err = cfg.SUCI.keys(); err != nil {
 		return nil, fmt.Errorf("udm: %w", err)
@@ -128,13 +128,13 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("udm: %w", err)
 	}
 	n.client = sc
-	loc := udr.FixedLocator(cfg.UDR.URI)
+	loc := nfsbi.FixedLocator(cfg.UDR.URI)
 	if cfg.NRF.URI != "" {
 		if n.nrf, err = nrfc.New(sc, cfg.NRF.URI, nrfc.WithLogger(n.log)); err != nil {
 			return nil, fmt.Errorf("udm: %w", err)
 		}
 		if cfg.UDR.URI == "" {
-			loc = udr.NRFLocator(n.nrf, models.Nrf_NFMgmt_NFType_UDR, models.Nrf_NFMgmt_NFType_UDM,
+			loc = nfsbi.NRFLocator(n.nrf, models.Nrf_NFMgmt_NFType_UDR, models.Nrf_NFMgmt_NFType_UDM,
 				cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_ServiceName_NUDR_DR)
 		}
 	}
@@ -171,11 +171,16 @@ func (n *NF) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return n.sbiSrv.Serve(ctx, ln, n.sbiHandler()) },
 	}
 	if n.nrf != nil {
-		adv := udr.AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
-		profile := udr.NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_UDM, adv,
+		adv := nfsbi.AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
+		profile, err := nfsbi.NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_UDM, adv,
 			models.Nrf_NFMgmt_ServiceName_NUDM_UEAU, models.Nrf_NFMgmt_ServiceName_NUDM_SDM,
 			models.Nrf_NFMgmt_ServiceName_NUDM_UECM)
-		fns = append(fns, func(ctx context.Context) error { return n.nrf.Run(ctx, profile) }, n.suspendOnDrain)
+		if err != nil {
+			return errors.Join(fmt.Errorf("udm: %w", err), ln.Close())
+		}
+		fns = append(fns, func(ctx context.Context) error {
+			return nfsbi.KeepRegistered(ctx, n.nrf, profile, n.gate.Drained(), n.log)
+		})
 	}
 	defer n.client.CloseIdleConnections()
 	return nfkit.RunAll(ctx, fns...)
@@ -183,38 +188,14 @@ func (n *NF) Run(ctx context.Context) error {
 
 // Ready implements nfkit.Readiness: SBI listening and, with an NRF,
 // registered.
-func (n *NF) Ready() (bool, string) {
-	switch {
-	case n.sbiSrv.Addr() == nil:
-		return false, "sbi not listening"
-	case n.nrf != nil && !n.nrf.Registered():
-		return false, "not registered with the NRF"
-	}
-	return true, ""
-}
+func (n *NF) Ready() (bool, string) { return nfsbi.Ready(n.sbiSrv.Addr(), n.nrf) }
 
 // StartDrain implements nfkit.Drainer: new SBI requests get 503 and the
 // NRF profile turns SUSPENDED.
-func (n *NF) StartDrain() {
-	if n.gate.StartDrain() {
-		close(n.drain)
-	}
-}
+func (n *NF) StartDrain() { n.gate.StartDrain() }
 
 // Remaining implements nfkit.Drainer: SBI requests in flight.
 func (n *NF) Remaining() int { return n.gate.InFlight() }
-
-func (n *NF) suspendOnDrain(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-n.drain:
-	}
-	if err := n.nrf.SetStatus(ctx, models.Nrf_NFMgmt_NFStatus_SUSPENDED); err != nil {
-		n.log.Warn("drain: could not mark the NRF profile SUSPENDED", "err", err)
-	}
-	return nil
-}
 
 func plmnOK(mcc, mnc string) bool {
 	digits := func(s string) bool {

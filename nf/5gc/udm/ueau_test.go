@@ -8,9 +8,9 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udm/udmtest"
-	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/aka"
 	"github.com/corebox/corebox/nf/proto/sbi"
 )
@@ -138,7 +138,7 @@ func TestConcurrentVectorsKeepSQNsUnique(t *testing.T) {
 	e := setup(t, nil)
 	m2, _ := udmtest.Start(t, udmtest.Config(e.udr.SBIURL()))
 	sc := sbiClient(t)
-	clients := []*udm.Client{e.c, udm.NewClient(sc, udr.FixedLocator(m2.SBIURL()))}
+	clients := []*udm.Client{e.c, udm.NewClient(sc, nfsbi.FixedLocator(m2.SBIURL()))}
 	const n = 24
 	sqns := make(chan aka.SQN, n)
 	var wg sync.WaitGroup

@@ -9,6 +9,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/proto/sbi"
 )
 
@@ -21,28 +22,18 @@ var ErrSQNConflict = errors.New("udr: sqn changed by another writer")
 // UE); match them with sbi.StatusOf and sbi.CauseOf.
 type Client struct {
 	sbi *sbi.Client
-	loc *Locator
+	loc *nfsbi.Locator
 }
 
 // NewClient sends through s to the UDR that loc finds.
-func NewClient(s *sbi.Client, loc *Locator) *Client { return &Client{sbi: s, loc: loc} }
-
-func (c *Client) do(ctx context.Context, method, path string, body, out any) (*sbi.Response, error) {
-	var resp *sbi.Response
-	err := c.loc.Call(ctx, func(root string) error {
-		var err error
-		resp, err = c.sbi.Do(ctx, method, root+path, body, out)
-		return err
-	})
-	return resp, err
-}
+func NewClient(s *sbi.Client, loc *nfsbi.Locator) *Client { return &Client{sbi: s, loc: loc} }
 
 func ueBase(supi string) string { return APIRoot + "/subscription-data/" + url.PathEscape(supi) }
 
 // AuthSubscription reads the authentication subscription of supi.
 func (c *Client) AuthSubscription(ctx context.Context, supi string) (models.Udr_DR_AuthenticationSubscription, error) {
 	var out models.Udr_DR_AuthenticationSubscription
-	_, err := c.do(ctx, http.MethodGet, ueBase(supi)+"/authentication-data/authentication-subscription", nil, &out)
+	_, err := c.loc.Do(ctx, c.sbi, http.MethodGet, ueBase(supi)+"/authentication-data/authentication-subscription", nil, &out)
 	if err != nil {
 		return out, fmt.Errorf("udr: authentication subscription of %s: %w", supi, err)
 	}
@@ -52,7 +43,7 @@ func (c *Client) AuthSubscription(ctx context.Context, supi string) (models.Udr_
 // UpdateSQN moves the SQN of supi from old to next, unless another writer
 // changed it first (an error matching ErrSQNConflict).
 func (c *Client) UpdateSQN(ctx context.Context, supi, old, next string) error {
-	_, err := c.do(ctx, http.MethodPatch, ueBase(supi)+"/authentication-data/authentication-subscription",
+	_, err := c.loc.Do(ctx, c.sbi, http.MethodPatch, ueBase(supi)+"/authentication-data/authentication-subscription",
 		SQNPatch(old, next), nil)
 	if sbi.StatusOf(err) == http.StatusConflict {
 		return fmt.Errorf("%w: %w", ErrSQNConflict, err)
@@ -70,7 +61,7 @@ func provisioned(supi, plmn, set string) string {
 // AMData reads the access and mobility subscription data.
 func (c *Client) AMData(ctx context.Context, supi, plmn string) (models.Udr_DR_AccessAndMobilitySubscriptionData, error) {
 	var out models.Udr_DR_AccessAndMobilitySubscriptionData
-	if _, err := c.do(ctx, http.MethodGet, provisioned(supi, plmn, "am-data"), nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, provisioned(supi, plmn, "am-data"), nil, &out); err != nil {
 		return out, fmt.Errorf("udr: am-data of %s: %w", supi, err)
 	}
 	return out, nil
@@ -79,7 +70,7 @@ func (c *Client) AMData(ctx context.Context, supi, plmn string) (models.Udr_DR_A
 // SMFSelectionData reads the SMF selection subscription data.
 func (c *Client) SMFSelectionData(ctx context.Context, supi, plmn string) (models.Udr_DR_SmfSelectionSubscriptionData, error) {
 	var out models.Udr_DR_SmfSelectionSubscriptionData
-	if _, err := c.do(ctx, http.MethodGet, provisioned(supi, plmn, "smf-selection-subscription-data"), nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, provisioned(supi, plmn, "smf-selection-subscription-data"), nil, &out); err != nil {
 		return out, fmt.Errorf("udr: smf-selection data of %s: %w", supi, err)
 	}
 	return out, nil
@@ -100,7 +91,7 @@ func (c *Client) SMData(ctx context.Context, supi, plmn string, slice *models.Sn
 		path += "?" + q.Encode()
 	}
 	var out []models.Udm_SDM_SessionManagementSubscriptionData
-	if _, err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, path, nil, &out); err != nil {
 		return nil, fmt.Errorf("udr: sm-data of %s: %w", supi, err)
 	}
 	return out, nil
@@ -109,7 +100,7 @@ func (c *Client) SMData(ctx context.Context, supi, plmn string, slice *models.Sn
 // PutAMF3GPP stores the serving AMF registration; created reports that
 // there was none.
 func (c *Client) PutAMF3GPP(ctx context.Context, supi string, reg models.Udr_DR_Amf3GppAccessRegistration) (created bool, err error) {
-	resp, err := c.do(ctx, http.MethodPut, ueBase(supi)+"/context-data/amf-3gpp-access", reg, nil)
+	resp, err := c.loc.Do(ctx, c.sbi, http.MethodPut, ueBase(supi)+"/context-data/amf-3gpp-access", reg, nil)
 	if err != nil {
 		return false, fmt.Errorf("udr: store amf registration of %s: %w", supi, err)
 	}
@@ -119,7 +110,7 @@ func (c *Client) PutAMF3GPP(ctx context.Context, supi string, reg models.Udr_DR_
 // AMF3GPP reads the serving AMF registration.
 func (c *Client) AMF3GPP(ctx context.Context, supi string) (models.Udr_DR_Amf3GppAccessRegistration, error) {
 	var out models.Udr_DR_Amf3GppAccessRegistration
-	if _, err := c.do(ctx, http.MethodGet, ueBase(supi)+"/context-data/amf-3gpp-access", nil, &out); err != nil {
+	if _, err := c.loc.Do(ctx, c.sbi, http.MethodGet, ueBase(supi)+"/context-data/amf-3gpp-access", nil, &out); err != nil {
 		return out, fmt.Errorf("udr: amf registration of %s: %w", supi, err)
 	}
 	return out, nil

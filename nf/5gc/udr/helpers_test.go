@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/5gc/udr/udrtest"
 	"github.com/corebox/corebox/nf/nfkit/nfkittest"
@@ -72,7 +73,7 @@ func sbiClient(t *testing.T) *sbi.Client {
 }
 
 func udrClient(t *testing.T, n *udr.NF) *udr.Client {
-	return udr.NewClient(sbiClient(t), udr.FixedLocator(n.SBIURL()))
+	return udr.NewClient(sbiClient(t), nfsbi.FixedLocator(n.SBIURL()))
 }
 
 func metric(t *testing.T, n *udr.NF, line string) bool {

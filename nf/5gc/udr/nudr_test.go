@@ -11,6 +11,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/5gc/udr/udrtest"
 	"github.com/corebox/corebox/nf/nfkit/nfkittest"
@@ -259,7 +260,7 @@ func TestDrainRefusesNewSBIWork(t *testing.T) {
 		t.Fatalf("POST /drain = %d", code)
 	}
 	_, err := c.AuthSubscription(bg, supi1)
-	if sbi.StatusOf(err) != 503 || sbi.CauseOf(err) != udr.CauseNFServiceFailover {
+	if sbi.StatusOf(err) != 503 || sbi.CauseOf(err) != nfsbi.CauseNFServiceFailover {
 		t.Errorf("while draining: %v, want 503 NF_SERVICE_FAILOVER", err)
 	}
 	if _, body := nfkittest.Do(t, "GET", ops+"/drain", ""); strings.TrimSpace(body) != `{"draining":true,"remaining":0}` {

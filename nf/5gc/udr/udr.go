@@ -27,6 +27,7 @@ import (
 	"github.com/free5gc/openapi/models"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/corebox/corebox/nf/5gc/nfsbi"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/sbi"
 	"github.com/corebox/corebox/nf/proto/sbi/nrfc"
@@ -45,7 +46,7 @@ type Config struct {
 	Ops          nfkit.OpsConfig  `yaml:"ops"`
 	SBI          sbi.ServerConfig `yaml:"sbi"`
 	DB           DBConfig         `yaml:"db"`
-	NRF          NRFConfig        `yaml:"nrf"`
+	NRF          nfsbi.NRFConfig  `yaml:"nrf"`
 	AdvertiseURI string           `yaml:"advertise_uri"`
 	Client       sbi.ClientConfig `yaml:"client"`
 	Defaults     Defaults         `yaml:"defaults"`
@@ -110,9 +111,8 @@ type NF struct {
 	sbiSrv  *sbi.Server
 	metrics *sbi.Metrics
 	nrf     *nrfc.Client
-	gate    *Gate
+	gate    *nfsbi.Gate
 	store   atomic.Pointer[Store]
-	drain   chan struct{}
 	client  *sbi.Client // to peers and the NRF; idle connections closed when Run ends
 
 	sqnConflicts prometheus.Counter
@@ -124,7 +124,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("udr: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, log: o.Logger, gate: NewGate(o.Logger), drain: make(chan struct{})}
+	n := &NF{cfg: cfg, log: o.Logger, gate: nfsbi.NewGate(o.Logger)}
 	var err error
 	if n.sbiSrv, err = sbi.NewServer(cfg.SBI, n.log); err != nil {
 		return nil, fmt.Errorf("udr: %w", err)
@@ -194,10 +194,15 @@ func (n *NF) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return n.sbiSrv.Serve(ctx, ln, n.sbiHandler()) },
 	}
 	if n.nrf != nil {
-		adv := AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
-		profile := NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_UDR, adv,
+		adv := nfsbi.AdvertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Listen, n.cfg.SBI.Scheme(), ln.Addr())
+		profile, err := nfsbi.NFProfile(n.cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_NFType_UDR, adv,
 			models.Nrf_NFMgmt_ServiceName_NUDR_DR)
-		fns = append(fns, func(ctx context.Context) error { return n.nrf.Run(ctx, profile) }, n.suspendOnDrain)
+		if err != nil {
+			return errors.Join(fmt.Errorf("udr: %w", err), ln.Close(), st.Close())
+		}
+		fns = append(fns, func(ctx context.Context) error {
+			return nfsbi.KeepRegistered(ctx, n.nrf, profile, n.gate.Drained(), n.log)
+		})
 	}
 	runErr := nfkit.RunAll(ctx, fns...)
 	if n.client != nil {
@@ -209,36 +214,15 @@ func (n *NF) Run(ctx context.Context) error {
 // Ready implements nfkit.Readiness: database open, SBI listening and, with
 // an NRF, registered.
 func (n *NF) Ready() (bool, string) {
-	switch {
-	case n.store.Load() == nil:
+	if n.store.Load() == nil {
 		return false, "database not open"
-	case n.sbiSrv.Addr() == nil:
-		return false, "sbi not listening"
-	case n.nrf != nil && !n.nrf.Registered():
-		return false, "not registered with the NRF"
 	}
-	return true, ""
+	return nfsbi.Ready(n.sbiSrv.Addr(), n.nrf)
 }
 
 // StartDrain implements nfkit.Drainer: new SBI requests get 503 and the
 // NRF profile turns SUSPENDED. Provisioning stays open.
-func (n *NF) StartDrain() {
-	if n.gate.StartDrain() {
-		close(n.drain)
-	}
-}
+func (n *NF) StartDrain() { n.gate.StartDrain() }
 
 // Remaining implements nfkit.Drainer: SBI requests in flight.
 func (n *NF) Remaining() int { return n.gate.InFlight() }
-
-func (n *NF) suspendOnDrain(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-n.drain:
-	}
-	if err := n.nrf.SetStatus(ctx, models.Nrf_NFMgmt_NFStatus_SUSPENDED); err != nil {
-		n.log.Warn("drain: could not mark the NRF profile SUSPENDED", "err", err)
-	}
-	return nil
-}

@@ -1,19 +1,18 @@
-package udr
+package nfsbi
 
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
-	"strconv"
-
-	"github.com/free5gc/openapi/models"
+	"strings"
 
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/sbi/nrfc"
 )
 
-// NRFConfig is the "nrf:" section of the UDR, UDM and AUSF: where to
-// register, and as whom.
+// NRFConfig is the "nrf:" section of an NF: where to register, and as
+// whom.
 type NRFConfig struct {
 	// URI is the NRF's apiRoot (http://host:port); empty: no NRF.
 	URI string `yaml:"uri"`
@@ -81,46 +80,12 @@ func AdvertiseURI(configured, listen, scheme string, bound net.Addr) string {
 	return ""
 }
 
-// NFProfile is what an NF registers: its services at apiPrefix advertise.
-func NFProfile(id string, t models.Nrf_NFMgmt_NFType, advertise string,
-	services ...models.Nrf_NFMgmt_ServiceName) models.Nrf_NFMgmt_NFProfile {
-	p := models.Nrf_NFMgmt_NFProfile{NfInstanceId: id, NfType: t,
-		NfStatus: models.Nrf_NFMgmt_NFStatus_REGISTERED}
-	u, err := url.Parse(advertise)
-	if err != nil {
-		return p
+// RequestRoot is our apiRoot as the sender of r should use it (in a
+// Location header, a callback URI): advertise without a trailing slash,
+// else scheme:// and the authority r came to.
+func RequestRoot(advertise, scheme string, r *http.Request) string {
+	if advertise != "" {
+		return strings.TrimRight(advertise, "/")
 	}
-	scheme := models.UriScheme(u.Scheme)
-	var eps []models.Nrf_NFMgmt_IpEndPoint
-	if ip := net.ParseIP(u.Hostname()); ip != nil {
-		port, _ := strconv.Atoi(u.Port())
-		ep := models.Nrf_NFMgmt_IpEndPoint{Port: int32(port), Transport: models.Nrf_NFMgmt_TransportProtocol_TCP}
-		if ip.To4() != nil {
-			p.Ipv4Addresses = []string{ip.String()}
-			ep.Ipv4Address = ip.String()
-		} else {
-			p.Ipv6Addresses = []string{ip.String()}
-			ep.Ipv6Address = ip.String()
-		}
-		eps = append(eps, ep)
-	} else {
-		p.Fqdn = u.Hostname()
-	}
-	for _, s := range services {
-		p.NfServices = append(p.NfServices, models.Nrf_NFMgmt_NFService{
-			ServiceInstanceId: string(s), ServiceName: s, Scheme: scheme,
-			NfServiceStatus: models.Nrf_NFMgmt_NFServiceStatus_REGISTERED,
-			Versions:        []models.Nrf_NFMgmt_NFServiceVersion{{ApiVersionInUri: apiVersion(s), ApiFullVersion: apiVersion(s)[1:] + ".0.0"}},
-			ApiPrefix:       advertise, IpEndPoints: eps,
-		})
-	}
-	return p
-}
-
-func apiVersion(s models.Nrf_NFMgmt_ServiceName) string {
-	switch s {
-	case models.Nrf_NFMgmt_ServiceName_NUDR_DR, models.Nrf_NFMgmt_ServiceName_NUDM_SDM:
-		return "v2"
-	}
-	return "v1"
+	return scheme + "://" + r.Host
 }

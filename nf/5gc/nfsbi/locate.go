@@ -1,9 +1,10 @@
-package udr
+package nfsbi
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -18,7 +19,7 @@ import (
 
 // Locator finds a peer NF's apiRoot: a configured URI, or the first
 // REGISTERED instance the NRF offers for a service (nrfc caches the
-// search). UDM uses one for the UDR, AUSF for the UDM.
+// search). The UDM uses one for the UDR, the AUSF for the UDM.
 type Locator struct {
 	fixed   string
 	nrf     *nrfc.Client
@@ -27,7 +28,7 @@ type Locator struct {
 }
 
 // FixedLocator always answers uri.
-func FixedLocator(uri string) *Locator { return &Locator{fixed: strings.TrimSuffix(uri, "/")} }
+func FixedLocator(uri string) *Locator { return &Locator{fixed: strings.TrimRight(uri, "/")} }
 
 // NRFLocator discovers instances of target offering service.
 func NRFLocator(nrf *nrfc.Client, target, requester models.Nrf_NFMgmt_NFType, requesterID string,
@@ -73,32 +74,42 @@ func (l *Locator) Discovered() bool { return l.nrf != nil }
 
 // ServiceRoot is the apiRoot of service in a discovered profile: its
 // apiPrefix, else scheme://(fqdn or address):port from its endpoints.
+// A service whose root is no http(s)://host URI is skipped.
 func ServiceRoot(p models.Nrf_NFDisc_NFProfile, service models.Nrf_NFMgmt_ServiceName) (string, bool) {
 	svcs := slices.Clone(p.NfServices)
-	for _, s := range p.NfServiceList {
-		svcs = append(svcs, s)
+	for _, k := range slices.Sorted(maps.Keys(p.NfServiceList)) { // in a stable order
+		svcs = append(svcs, p.NfServiceList[k])
 	}
 	for _, s := range svcs {
 		if s.ServiceName != service || (s.NfServiceStatus != "" && s.NfServiceStatus != models.Nrf_NFMgmt_NFServiceStatus_REGISTERED) {
 			continue
 		}
-		if s.ApiPrefix != "" {
-			return strings.TrimSuffix(s.ApiPrefix, "/"), true
+		if root := serviceRoot(p, s); root != "" && CheckURI("", root) == nil {
+			return root, true
 		}
-		scheme := string(s.Scheme)
-		if scheme == "" {
-			scheme = "http"
-		}
-		host, port := endpoint(p, s)
-		if host == "" {
-			continue
-		}
-		if port == 0 {
-			return scheme + "://" + host, true
-		}
-		return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port)), true
 	}
 	return "", false
+}
+
+func serviceRoot(p models.Nrf_NFDisc_NFProfile, s models.Nrf_NFDisc_NFService) string {
+	if s.ApiPrefix != "" {
+		return strings.TrimRight(s.ApiPrefix, "/")
+	}
+	scheme := string(s.Scheme)
+	if scheme == "" {
+		scheme = "http"
+	}
+	host, port := endpoint(p, s)
+	switch {
+	case host == "":
+		return ""
+	case port == 0:
+		if strings.Contains(host, ":") { // IPv6
+			host = "[" + host + "]"
+		}
+		return scheme + "://" + host
+	}
+	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 func endpoint(p models.Nrf_NFDisc_NFProfile, s models.Nrf_NFDisc_NFService) (string, int) {
@@ -149,4 +160,16 @@ func (l *Locator) Call(ctx context.Context, do func(root string) error) error {
 		}
 		l.Forget()
 	}
+}
+
+// Do sends one request through c to root+path of the located peer, with
+// Call's forget-and-retry; body and out are as for sbi.Client.Do.
+func (l *Locator) Do(ctx context.Context, c *sbi.Client, method, path string, body, out any) (*sbi.Response, error) {
+	var resp *sbi.Response
+	err := l.Call(ctx, func(root string) error {
+		var err error
+		resp, err = c.Do(ctx, method, root+path, body, out)
+		return err
+	})
+	return resp, err
 }
