@@ -14,6 +14,7 @@ import (
 	"github.com/corebox/corebox/nf/5gc/nrf"
 	"github.com/corebox/corebox/nf/5gc/nssf"
 	"github.com/corebox/corebox/nf/5gc/pcf"
+	"github.com/corebox/corebox/nf/5gc/smf"
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/5gc/upf"
@@ -44,6 +45,7 @@ var kinds = []kind{
 	entry(udm.Kind, udm.DefaultYAML, udm.New),
 	entry(ausf.Kind, ausf.DefaultYAML, ausf.New),
 	entry(upf.Kind, upf.DefaultYAML, upf.New),
+	entry(smf.Kind, smf.DefaultYAML, smf.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
