@@ -10,6 +10,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/corebox/corebox/labs/sim/dn"
+	"github.com/corebox/corebox/labs/sim/gnb"
+	"github.com/corebox/corebox/labs/sim/ue"
+	"github.com/corebox/corebox/nf/5gc/amf"
 	"github.com/corebox/corebox/nf/5gc/ausf"
 	"github.com/corebox/corebox/nf/5gc/nrf"
 	"github.com/corebox/corebox/nf/5gc/nssf"
@@ -46,6 +49,9 @@ var kinds = []kind{
 	entry(ausf.Kind, ausf.DefaultYAML, ausf.New),
 	entry(upf.Kind, upf.DefaultYAML, upf.New),
 	entry(smf.Kind, smf.DefaultYAML, smf.New),
+	entry(amf.Kind, amf.DefaultYAML, amf.New),
+	entry(gnb.Kind, gnb.DefaultYAML, gnb.New),
+	entry(ue.Kind, ue.DefaultYAML, ue.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.

@@ -1,0 +1,50 @@
+package amf
+
+import "time"
+
+// nasTimer is a running NAS retransmission timer (T3550, T3560): on each
+// expiry resend runs, until the retransmissions are used up; then expire.
+type nasTimer struct {
+	name   string
+	every  time.Duration
+	left   int
+	t      *time.Timer
+	resend func()
+	expire func()
+}
+
+// startTimerLocked replaces the UE's timer. resend and expire run on the
+// UE's executor without u.mu held.
+func (u *ue) startTimerLocked(name string, every time.Duration, resend, expire func()) {
+	u.stopTimerLocked()
+	nt := &nasTimer{name: name, every: every, left: u.n.cfg.Timers.MaxRetransmissions, resend: resend, expire: expire}
+	u.timer = nt
+	nt.t = time.AfterFunc(every, func() { u.do(func() { u.timerFired(nt) }) })
+}
+
+func (u *ue) stopTimerLocked() {
+	if u.timer != nil {
+		u.timer.t.Stop()
+		u.timer = nil
+	}
+}
+
+func (u *ue) timerFired(nt *nasTimer) {
+	u.mu.Lock()
+	if u.timer != nt {
+		u.mu.Unlock()
+		return // stopped or replaced meanwhile
+	}
+	if nt.left == 0 {
+		u.timer = nil
+		log := u.loggerLocked()
+		u.mu.Unlock()
+		log.Info("NAS timer expired, procedure abandoned", "timer", nt.name)
+		nt.expire()
+		return
+	}
+	nt.left--
+	nt.t = time.AfterFunc(nt.every, func() { u.do(func() { u.timerFired(nt) }) })
+	u.mu.Unlock()
+	nt.resend()
+}
