@@ -21,7 +21,10 @@ type Lab struct {
 	// profile declares are passed on to it.
 	Variables   map[string]string `yaml:"variables"`
 	Subscribers []Subscribers     `yaml:"subscribers"`
-	Steps       []Step            `yaml:"steps"`
+	// Extra are --set values the lab does not declare: they go to the
+	// profile, which must declare them.
+	Extra map[string]string `yaml:"-"`
+	Steps []Step            `yaml:"steps"`
 
 	// Source is where the lab was read from ("shipped:5g-basic", a path).
 	Source string `yaml:"-"`

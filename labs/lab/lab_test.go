@@ -48,7 +48,6 @@ func TestBrokenLabs(t *testing.T) {
 	}{
 		{"unknown top key", good + "stepz: []\n", nil, "x.yaml:9"},
 		{"unknown variable", strings.Replace(good, "${n}", "${m}", 1), nil, "x.yaml:6: ${m}: no such variable (declared: n)"},
-		{"unknown --set", good, map[string]string{"q": "1"}, "--set q: the lab declares no such variable (it has: n)"},
 		{"bad imsi", strings.Replace(good, `"001010000000001"`, `"00101"`, 1), nil, `subscribers[0].imsi: "00101": want 15 digits`},
 		{"op and opc", strings.Replace(good, "opc:", "op: 465B5CE8B199B49FAA5F0A2EE238A6BC, opc:", 1), nil, "give exactly one of op and opc"},
 		{"no action", good + "  - name: nothing\n", nil, "x.yaml:9: steps[1]: want exactly one of register"},
@@ -80,5 +79,27 @@ func TestFindRefusesUnknownShipped(t *testing.T) {
 	_, err := Find("nope", nil)
 	if err == nil || !strings.Contains(err.Error(), "5g-basic") || !strings.Contains(err.Error(), "./nope.yaml") {
 		t.Errorf("error %v should list shipped labs and how to give a file", err)
+	}
+}
+
+func TestSetNamesWhatNobodyDeclares(t *testing.T) {
+	l, err := Find("5g-basic", map[string]string{"ciphering": "NEA0", "nope": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Extra["ciphering"] != "NEA0" {
+		t.Errorf("extra %v", l.Extra)
+	}
+	_, err = (&Runner{}).loadProfile(l)
+	if err == nil || !strings.Contains(err.Error(), "--set nope: neither the lab nor profile 5glab declares it") {
+		t.Errorf("got %v", err)
+	}
+	delete(l.Extra, "nope")
+	p, err := (&Runner{}).loadProfile(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Variables["ciphering"] != "NEA0" || p.Variables["ues"] != "10" {
+		t.Errorf("profile variables %v", p.Variables)
 	}
 }

@@ -64,9 +64,7 @@ func Parse(name string, data []byte, set map[string]string) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := override(name, vars, set); err != nil {
-		return nil, err
-	}
+	extra := override(vars, set)
 	expanded, err := substitute(name, data, vars)
 	if err != nil {
 		return nil, err
@@ -76,6 +74,7 @@ func Parse(name string, data []byte, set map[string]string) (*Lab, error) {
 		return nil, err
 	}
 	l.Variables = vars
+	l.Extra = extra
 	l.Source = name
 	if err := l.validate(name); err != nil {
 		return nil, err
@@ -120,16 +119,19 @@ var (
 	reference  = regexp.MustCompile(`\$\{([^}]*)\}`)
 )
 
-func override(name string, vars, set map[string]string) error {
-	var errs []error
+// override applies --set values to the lab's variables; values the lab
+// does not declare are kept for its profile (Extra), which must declare
+// them (checked when the profile is loaded).
+func override(vars, set map[string]string) map[string]string {
+	extra := map[string]string{}
 	for k, v := range set {
-		if _, ok := vars[k]; !ok {
-			errs = append(errs, fmt.Errorf("%s: --set %s: the lab declares no such variable (it has: %s)", name, k, strings.Join(sortedKeys(vars), ", ")))
-			continue
+		if _, ok := vars[k]; ok {
+			vars[k] = v
+		} else {
+			extra[k] = v
 		}
-		vars[k] = v
 	}
-	return errors.Join(errs...)
+	return extra
 }
 
 // substitute replaces ${var} line by line, so positions stay valid.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -128,6 +129,18 @@ func (r *Runner) loadProfile(l *Lab) (*profiles.Profile, error) {
 		if _, declared := plain.Variables[k]; declared {
 			set[k] = v
 		}
+	}
+	var unknown []string
+	for k, v := range l.Extra {
+		if _, declared := plain.Variables[k]; !declared {
+			unknown = append(unknown, k)
+		}
+		set[k] = v
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("lab %s: --set %s: neither the lab nor profile %s declares it (lab: %s; profile: %s)", l.Name,
+			strings.Join(unknown, ", "), l.Profile, strings.Join(sortedKeys(l.Variables), ", "), strings.Join(sortedKeys(plain.Variables), ", "))
 	}
 	if len(set) == 0 {
 		return plain, nil
