@@ -165,7 +165,7 @@ func (c *Controller) reconcile(ctx context.Context, name string, ls *loopState) 
 	}
 	p := &pass{c: c, ctx: ctx, d: d, ls: ls}
 	err = p.run()
-	ls.setSettled(err == nil && !p.busy)
+	ls.setSettled(err == nil && !p.busy, d.Generation)
 	if err != nil {
 		if errors.Is(err, errGone) {
 			return 0, true
@@ -185,10 +185,11 @@ func (c *Controller) reconcile(ctx context.Context, name string, ls *loopState) 
 // errGone ends a profile's loop: it was brought down.
 var errGone = errors.New("profile removed")
 
-// settled says whether the profile's last pass found nothing in flight.
-func (c *Controller) settled(name string) bool {
+// settled says whether the profile's last pass, on generation gen, found
+// nothing in flight.
+func (c *Controller) settled(name string, gen int64) bool {
 	c.mu.Lock()
 	w := c.workers[name]
 	c.mu.Unlock()
-	return w != nil && w.state.isSettled()
+	return w != nil && w.state.isSettled(gen)
 }

@@ -271,6 +271,11 @@ func TestConfigChangeRollsOneAtATime(t *testing.T) {
 	if plan.Summary() != "2 to roll instance" {
 		t.Fatalf("plan = %s", plan.Summary())
 	}
+	// Ready still holds for the old generation: not for the new one, which
+	// no pass has looked at yet.
+	if st, err := h.c.Status(context.Background(), h.name, false); err != nil || st.Ready {
+		t.Fatalf("ready right after a config change (err %v): a caller waiting for it would see the old instances", err)
+	}
 	h.pass(0)
 	h.pass(100 * time.Millisecond)
 	if n := strings.Count(strings.Join(h.runs(), " "), "t-a-1"); n != 1 {

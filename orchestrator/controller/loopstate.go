@@ -11,8 +11,10 @@ import (
 // of it may be lost with the daemon (scalers start over, cooldowns too).
 type loopState struct {
 	mu sync.Mutex
-	// settled: the last pass found nothing in flight.
-	settled  bool
+	// settled: the last pass, on desired generation settledGen, found
+	// nothing in flight.
+	settled    bool
+	settledGen int64
 	failures int
 	scalers  map[string]*autoscale.Scaler // by NF
 	scraped  time.Time
@@ -37,14 +39,16 @@ func (l *loopState) retry() time.Duration {
 
 func (l *loopState) ok() { l.failures = 0 }
 
-func (l *loopState) setSettled(v bool) {
+func (l *loopState) setSettled(v bool, gen int64) {
 	l.mu.Lock()
-	l.settled = v
+	l.settled, l.settledGen = v, gen
 	l.mu.Unlock()
 }
 
-func (l *loopState) isSettled() bool {
+// isSettled: settled on generation gen (a pass on an older generation says
+// nothing about a newer one).
+func (l *loopState) isSettled(gen int64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.settled
+	return l.settled && l.settledGen == gen
 }

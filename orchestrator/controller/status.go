@@ -110,7 +110,7 @@ func (c *Controller) Status(ctx context.Context, name string, withStats bool) (*
 		st.Ready = st.Ready && ns.Ready == ns.Desired
 		st.NFs = append(st.NFs, ns)
 	}
-	st.Ready = st.Ready && c.settled(name)
+	st.Ready = st.Ready && c.settled(name, d.Generation)
 	st.Networks, err = c.networkStatus(ctx, d)
 	return st, err
 }
