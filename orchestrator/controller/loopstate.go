@@ -15,10 +15,10 @@ type loopState struct {
 	// nothing in flight.
 	settled    bool
 	settledGen int64
-	failures int
-	scalers  map[string]*autoscale.Scaler // by NF
-	scraped  time.Time
-	cpu      map[string]cpuSample // by instance, for the "cpu" metric
+	failures   int
+	scalers    map[string]*autoscale.Scaler // by NF
+	scraped    time.Time
+	cpu        map[string]cpuSample // by instance, for the "cpu" metric
 }
 
 type cpuSample struct {

@@ -46,9 +46,9 @@ type InstanceStatus struct {
 	CPUUsageNanos uint64            `json:"cpu_usage_ns,omitempty"`
 	MemoryBytes   uint64            `json:"memory_bytes,omitempty"`
 	// Info is what the NF reports about itself on GET /info (with stats).
-	Info map[string]string `json:"info,omitempty"`
-	StartedAt     time.Time         `json:"started_at,omitzero"`
-	ReadyAt       time.Time         `json:"ready_at,omitzero"`
+	Info      map[string]string `json:"info,omitempty"`
+	StartedAt time.Time         `json:"started_at,omitzero"`
+	ReadyAt   time.Time         `json:"ready_at,omitzero"`
 }
 
 // NetworkStatus is one of the profile's networks.
