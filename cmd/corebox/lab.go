@@ -81,7 +81,7 @@ func newLabRunCmd(g *globals) *cobra.Command {
 			r := &lab.Runner{API: c}
 			opts := lab.Options{ImageTag: tag, Keep: keep, ReadyTimeout: timeout, Progress: cmd.OutOrStdout()}
 			if pcap != "" {
-				opts.AfterUp = func(ctx context.Context, profile string) (func() error, error) {
+				opts.OnNetworks = func(ctx context.Context, profile string) (func() error, error) {
 					return startCapture(ctx, c, profile, nil, pcap, cmd)
 				}
 			}
@@ -99,7 +99,7 @@ func newLabRunCmd(g *globals) *cobra.Command {
 	f.StringVar(&tag, "tag", version, "image tag of the kind NFs (corebox/KIND:TAG)")
 	f.BoolVar(&keep, "keep", false, "leave the profile up after the run")
 	f.StringVar(&reportDir, "report", "", "report directory (default lab-reports/LAB-TIME)")
-	f.StringVar(&pcap, "capture", "", "write a pcap of the lab's networks, from ready to the end of the steps")
+	f.StringVar(&pcap, "capture", "", "write a pcap of the lab's networks, from their creation to the end of the steps")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the profile to be ready")
 	return cmd
 }

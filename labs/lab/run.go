@@ -26,9 +26,10 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// Progress receives a line per event of the run.
 	Progress io.Writer
-	// AfterUp, when set, is called once the profile is ready (to start a
-	// capture, say); the func it returns is called when the steps end.
-	AfterUp func(ctx context.Context, profile string) (func() error, error)
+	// OnNetworks, when set, is called once the profile's networks exist,
+	// before its NFs talk (to start a capture, say); the func it returns is
+	// called when the steps end.
+	OnNetworks func(ctx context.Context, profile string) (func() error, error)
 }
 
 // Runner runs labs through the daemon's API.
@@ -66,21 +67,17 @@ func (r *Runner) run(ctx context.Context, l *Lab, opts Options, rep *report.Repo
 		defer r.down(p.Name, out)
 	}
 	up := r.step(rep, "up", "up")
-	err = r.bringUp(ctx, p, l, opts, out)
-	up.finish(err)
-	if err != nil {
-		return err
-	}
-	if opts.AfterUp != nil {
-		done, err := opts.AfterUp(ctx, p.Name)
-		if err != nil {
-			return err
-		}
+	done, err := r.bringUp(ctx, p, l, opts, out)
+	if done != nil {
 		defer func() {
 			if derr := done(); derr != nil && err == nil {
 				err = derr
 			}
 		}()
+	}
+	up.finish(err)
+	if err != nil {
+		return err
 	}
 	st, err := r.API.Status(ctx, p.Name, false)
 	if err != nil {
@@ -152,11 +149,13 @@ func (r *Runner) loadProfile(l *Lab) (*profiles.Profile, error) {
 	return p, nil
 }
 
-func (r *Runner) bringUp(ctx context.Context, p *profiles.Profile, l *Lab, opts Options, out io.Writer) error {
+// bringUp applies the profile, calls opts.OnNetworks once its networks
+// exist, and waits until it is ready. done is OnNetworks' finisher.
+func (r *Runner) bringUp(ctx context.Context, p *profiles.Profile, l *Lab, opts Options, out io.Writer) (done func() error, err error) {
 	set := maps.Clone(p.Variables)
 	plan, err := r.API.Apply(ctx, api.ApplyRequest{Profile: *p, Set: set, ImageTag: opts.ImageTag})
 	if err != nil {
-		return fmt.Errorf("apply %s: %w", p.Name, err)
+		return nil, fmt.Errorf("apply %s: %w", p.Name, err)
 	}
 	fmt.Fprintf(out, "lab %s: profile %s: %s\n", l.Name, p.Name, plan.Summary())
 	timeout := opts.ReadyTimeout
@@ -165,7 +164,45 @@ func (r *Runner) bringUp(ctx context.Context, p *profiles.Profile, l *Lab, opts 
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return r.API.WaitProfileReady(wctx, p.Name, out)
+	if opts.OnNetworks != nil {
+		if err := r.waitNetworks(wctx, p.Name); err != nil {
+			return nil, err
+		}
+		if done, err = opts.OnNetworks(ctx, p.Name); err != nil {
+			return nil, err
+		}
+	}
+	return done, r.API.WaitProfileReady(wctx, p.Name, out)
+}
+
+// waitNetworks polls until every network of the profile exists.
+func (r *Runner) waitNetworks(ctx context.Context, name string) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := r.API.Status(ctx, name, false)
+		if err != nil {
+			return fmt.Errorf("networks of %s: %w", name, err)
+		}
+		if allTrue(st.Networks, func(n controller.NetworkStatus) bool { return n.Exists }) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("networks of %s not created: %w", name, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// allTrue: xs is not empty and ok holds for each.
+func allTrue[T any](xs []T, ok func(T) bool) bool {
+	for _, x := range xs {
+		if !ok(x) {
+			return false
+		}
+	}
+	return len(xs) > 0
 }
 
 // down removes the profile even when the run's context has ended.
