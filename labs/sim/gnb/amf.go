@@ -96,6 +96,7 @@ func (n *NF) amfLoop(ctx context.Context, l *amfLink) {
 	log := n.log.With("amf", l.addr)
 	for ctx.Err() == nil {
 		wait := n.cfg.NGSetupRetry
+		n.ops.SetInfo("sctp", sctp.Chosen(n.cfg.SCTP))
 		conn, err := sctp.Dial(ctx, n.cfg.SCTP, "", l.addr, log)
 		if err != nil {
 			log.Warn("amf association failed", "err", err)

@@ -157,6 +157,7 @@ func (n *NF) Run(ctx context.Context) error {
 		sbiLn.Close()
 		return fmt.Errorf("amf: n2 listen %s: %w", n.cfg.N2.Listen, err)
 	}
+	n.ops.SetInfo("sctp", sctp.Chosen(n.cfg.N2.SCTP))
 	a := n2Ln.Addr()
 	n.n2Addr.Store(&a)
 	self := advertiseURI(n.cfg.AdvertiseURI, n.cfg.SBI.Scheme(), sbiLn.Addr())

@@ -55,3 +55,10 @@ func announce(log *slog.Logger, mode Mode, reason string) {
 	}
 	log.Info("sctp transport", "mode", string(mode), "reason", reason)
 }
+
+// Chosen is the transport a Listen or Dial with cfg uses, and why, for
+// NFs to report (nfkit Ops.SetInfo, shown by `corebox status`).
+func Chosen(cfg Config) string {
+	m, why := resolve(cfg.Mode)
+	return string(m) + ": " + why
+}
