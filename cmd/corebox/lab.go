@@ -67,6 +67,9 @@ func newLabRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if cmd.Flags().Changed("ues") {
+				if set == nil {
+					set = map[string]string{}
+				}
 				set["ues"] = strconv.Itoa(ues)
 			}
 			l, err := lab.Find(args[0], set)

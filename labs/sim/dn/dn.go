@@ -225,6 +225,9 @@ func (n *NF) bind(ctx context.Context) error {
 			return fmt.Errorf("dn: udp echo: %w", err)
 		}
 		n.udpConns = append(n.udpConns, pc.(*net.UDPConn))
+		if err := nfkit.GrowUDPBuffers(pc); err != nil {
+			return fmt.Errorf("dn: udp echo: %w", err)
+		}
 	}
 	return nil
 }

@@ -165,6 +165,10 @@ func (n *NF) bind(ctx context.Context) (*net.UDPConn, *gtpu.Endpoint, error) {
 		return nil, nil, fmt.Errorf("gnb: radio: %w", err)
 	}
 	rc := pc.(*net.UDPConn)
+	if err := nfkit.GrowUDPBuffers(rc); err != nil {
+		closeQuietly(n.log, "radio socket", rc)
+		return nil, nil, fmt.Errorf("gnb: radio: %w", err)
+	}
 	ep, err := gtpu.New(gtpu.Config{Addr: n.cfg.GTPU.Listen, PDUType: gtpu.PDUTypeUL, Logger: n.log,
 		OnErrorIndication: n.onGTPUErrorIndication})
 	if err != nil {

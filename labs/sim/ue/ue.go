@@ -134,6 +134,10 @@ func (n *NF) Run(ctx context.Context) error {
 		return fmt.Errorf("ue: radio: %w", err)
 	}
 	c := pc.(*net.UDPConn)
+	if err := nfkit.GrowUDPBuffers(c); err != nil {
+		c.Close()
+		return fmt.Errorf("ue: radio: %w", err)
+	}
 	n.conn.Store(c)
 	n.log.Info("ue simulator radio bound", "addr", c.LocalAddr().String(), "gnb", n.res.gnb.String(), "ues", len(n.ues))
 	return nfkit.RunAll(ctx,

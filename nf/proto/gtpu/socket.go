@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+
+	"github.com/corebox/corebox/nf/nfkit"
 )
 
 // listen binds a UDP socket of the family the address asks for.
@@ -26,6 +28,10 @@ func listen(addr string) (*net.UDPConn, bool, error) {
 	}
 	conn, err := net.ListenUDP(network, ua)
 	if err != nil {
+		return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
+	}
+	if err := nfkit.GrowUDPBuffers(conn); err != nil {
+		conn.Close()
 		return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
 	}
 	return conn, ipv6, nil

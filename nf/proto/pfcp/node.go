@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/corebox/corebox/nf/nfkit"
 )
 
 // Port is the PFCP UDP port.
@@ -165,6 +167,10 @@ func New(cfg Config) (*Node, error) {
 		}
 		uc, err := net.ListenUDP("udp", ua)
 		if err != nil {
+			return nil, fmt.Errorf("pfcp listen %q: %w", cfg.Addr, err)
+		}
+		if err := nfkit.GrowUDPBuffers(uc); err != nil {
+			uc.Close()
 			return nil, fmt.Errorf("pfcp listen %q: %w", cfg.Addr, err)
 		}
 		conn = uc

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pion/sctp"
+
+	"github.com/corebox/corebox/nf/nfkit"
 )
 
 // dialUDP runs a pion client association over a connected UDP socket.
@@ -25,6 +27,10 @@ func dialUDP(ctx context.Context, local, remote string, hb time.Duration, log *s
 	}
 	uc, err := net.DialUDP("udp", laddr, raddr)
 	if err != nil {
+		return nil, fmt.Errorf("sctp dial %s: %w", remote, err)
+	}
+	if err := nfkit.GrowUDPBuffers(uc); err != nil {
+		uc.Close()
 		return nil, fmt.Errorf("sctp dial %s: %w", remote, err)
 	}
 	dc := newDialConn(uc)

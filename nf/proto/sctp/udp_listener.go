@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/pion/sctp"
+
+	"github.com/corebox/corebox/nf/nfkit"
 )
 
 // Listener limits (udp mode). pion keeps state from the first INIT on, so
@@ -60,6 +62,10 @@ func listenUDP(addr string, o udpOptions, log *slog.Logger) (*udpListener, error
 	}
 	pc, err := net.ListenUDP("udp", ua)
 	if err != nil {
+		return nil, fmt.Errorf("sctp listen %s: %w", addr, err)
+	}
+	if err := nfkit.GrowUDPBuffers(pc); err != nil {
+		pc.Close()
 		return nil, fmt.Errorf("sctp listen %s: %w", addr, err)
 	}
 	l := newUDPListener(pc, o, log)
