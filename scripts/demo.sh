@@ -24,11 +24,11 @@ $cb lab run 5g-basic --tag "$tag" --keep --report "$out" --capture "$out/5g.pcap
 step "status (sctp= shows the N2 transport)"
 $cb status 5glab
 step "the UDR's subscribers"
-$cb subscriber ls --profile 5glab | head -5
+$cb subscriber ls --profile 5glab | head -5 || true
 if command -v tshark >/dev/null; then
   step "the captured call flow, decoded by tshark (first NGAP and NAS messages)"
   tshark -r "$out/5g.pcap" -d udp.port==38412,sctp -d tcp.port==8000,http2 -o nas-5gs.null_decipher:TRUE \
-    -Y 'ngap || pfcp' 2>/dev/null | head -25
+    -Y "ngap || pfcp" 2>/dev/null | head -25 || true
 fi
 echo
 echo "Report: $out/report.html  (JSON: $out/report.json, capture: $out/5g.pcap)"

@@ -165,9 +165,12 @@ func startCapture(ctx context.Context, c *api.Client, profile string, nets []str
 	if len(bridges) == 0 {
 		return nil, fmt.Errorf("profile %s has no bridge network to capture (networks: %v)", profile, nets)
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("capture file: %w", err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("capture file: %w", err)
 	}
 	cp, err := capture.Start(context.WithoutCancel(ctx), bridges, f, 0)
 	if err != nil {

@@ -131,7 +131,7 @@ func (m *memoryPlane) echo(ctx context.Context, u *UE, session uint8, addr netip
 		}
 		return m.sim.uplink(u, session, pkt)
 	}
-	return measure(ctx, p, send, ch), nil
+	return measure(ctx, p, send, ch)
 }
 
 // listen picks a free source port on addr and registers its waiter.

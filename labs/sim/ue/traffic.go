@@ -3,6 +3,7 @@ package ue
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -45,8 +46,10 @@ func readSeq(p []byte) uint64 {
 // measure sends count echo requests at the interval through send and
 // matches the replies, until all came back or wait passed after the last
 // send (or ctx ended). RTTs are in arrival order.
-func measure(ctx context.Context, p echoParams, send func(payload []byte) error, replies <-chan echoReply) simapi.TrafficOutcome {
-	var out simapi.TrafficOutcome
+// measure sends and times the echo requests. sendErr is the first send
+// that failed (the rest are still tried): a UE whose every send fails
+// reports why instead of an unexplained zero.
+func measure(ctx context.Context, p echoParams, send func(payload []byte) error, replies <-chan echoReply) (out simapi.TrafficOutcome, sendErr error) {
 	sentAt := make(map[uint64]time.Time, p.count)
 	mask := uint64(1)<<(8*uint(seqLen(p.size))) - 1
 	if seqLen(p.size) == 8 {
@@ -73,13 +76,16 @@ func measure(ctx context.Context, p echoParams, send func(payload []byte) error,
 		out.Sent++
 		if err := send(payload); err != nil {
 			delete(sentAt, seq) // lost: nothing to wait for
+			if sendErr == nil {
+				sendErr = fmt.Errorf("send echo request %d: %w", i+1, err)
+			}
 		}
 		if i == p.count-1 {
 			break
 		}
 		if p.interval > 0 {
 			if !drainUntil(ctx, tick.C, replies, take) {
-				return out
+				return out, sendErr
 			}
 		}
 	}
@@ -90,12 +96,12 @@ func measure(ctx context.Context, p echoParams, send func(payload []byte) error,
 		case r := <-replies:
 			take(r)
 		case <-deadline.C:
-			return out
+			return out, sendErr
 		case <-ctx.Done():
-			return out
+			return out, sendErr
 		}
 	}
-	return out
+	return out, sendErr
 }
 
 // drainUntil takes replies until the next tick; false when ctx ended.

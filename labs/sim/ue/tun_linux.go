@@ -97,10 +97,8 @@ func (t *tunPlane) setUp() error {
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("set %s up: %w", t.cfg.TunName, err)
 	}
-	_, all, _ := net.ParseCIDR("0.0.0.0/0")
-	r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: all, Table: t.cfg.Table, Scope: netlink.SCOPE_LINK}
-	if err := netlink.RouteReplace(r); err != nil {
-		return fmt.Errorf("default route of table %d: %w", t.cfg.Table, err)
+	if err := t.tableRoute(link); err != nil {
+		return err
 	}
 	// Replies come in from addresses routed elsewhere: no reverse-path
 	// check. No IPv6 either: sessions are IPv4 and the kernel's own
@@ -114,6 +112,18 @@ func (t *tunPlane) setUp() error {
 		}
 	}
 	t.link = link
+	return nil
+}
+
+// tableRoute (re)installs the sessions' default route. The kernel flushes
+// a device's routes when its last IPv4 address goes (every UE
+// deregistered), so each new address puts it back.
+func (t *tunPlane) tableRoute(link netlink.Link) error {
+	all := &net.IPNet{IP: net.IPv4zero, Mask: net.CIDRMask(0, 32)}
+	r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: all, Table: t.cfg.Table, Scope: netlink.SCOPE_LINK}
+	if err := netlink.RouteReplace(r); err != nil {
+		return fmt.Errorf("default route of table %d: %w", t.cfg.Table, err)
+	}
 	return nil
 }
 
@@ -141,6 +151,11 @@ func (t *tunPlane) add(u *UE, session uint8, addr netip.Addr) error {
 		t.routes.remove(addr)
 		_ = netlink.AddrDel(t.link, &netlink.Addr{IPNet: ipn})
 		return fmt.Errorf("rule from %s lookup %d: %w", addr, t.cfg.Table, err)
+	}
+	if err := t.tableRoute(t.link); err != nil {
+		t.routes.remove(addr)
+		t.unconfigure(addr)
+		return err
 	}
 	t.mu.Lock()
 	t.addrs[addr] = true
@@ -231,13 +246,13 @@ func (t *tunPlane) echo(ctx context.Context, _ *UE, _ uint8, addr netip.Addr, p 
 	replies := make(chan echoReply, min(p.count, 1024))
 	var wg sync.WaitGroup
 	wg.Go(func() { readReplies(c, p.target, replies) })
-	out := measure(ctx, p, func(payload []byte) error {
+	out, sendErr := measure(ctx, p, func(payload []byte) error {
 		_, err := c.WriteToUDPAddrPort(payload, p.target)
 		return err
 	}, replies)
-	_ = c.Close()
+	_ = c.Close() // ends readReplies; a close error changes nothing measured
 	wg.Wait()
-	return out, nil
+	return out, sendErr
 }
 
 func readReplies(c *net.UDPConn, from netip.AddrPort, replies chan<- echoReply) {

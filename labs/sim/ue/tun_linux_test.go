@@ -107,4 +107,10 @@ func TestTUNDataPlane(t *testing.T) {
 	if addrs, _ := netlink.AddrList(tun, netlink.FAMILY_V4); len(addrs) != 0 {
 		t.Errorf("addresses left after deregistration: %v", addrs)
 	}
+
+	// The kernel flushed the device's routes with its last address: a
+	// second round in the same process must still carry traffic.
+	allOK(t, step(t, l.ues, simapi.PathRegister, simapi.RegisterRequest{}), n)
+	allOK(t, step(t, l.ues, simapi.PathSessions, simapi.SessionRequest{}), n)
+	checkTraffic(t, step(t, l.ues, simapi.PathTraffic, traffic), n, 5)
 }
