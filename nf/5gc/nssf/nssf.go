@@ -63,6 +63,7 @@ func (c Config) Validate() error {
 
 // NF is an NSSF.
 type NF struct {
+	nrfClient *sbi.Client // the NRF client's, closed when Run ends
 	cfg       Config
 	log       *slog.Logger
 	ops       *nfkit.Ops
@@ -91,6 +92,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nssf: %w", err)
 		}
+		n.nrfClient = sc
 		if n.nrf, err = nrfc.New(sc, cfg.NRF.URI, nrfc.WithLogger(n.log)); err != nil {
 			return nil, fmt.Errorf("nssf: %w", err)
 		}
@@ -139,7 +141,11 @@ func (n *NF) Run(ctx context.Context) error {
 			return nfsbi.KeepRegistered(ctx, n.nrf, p, n.gate.Drained(), n.log)
 		})
 	}
-	return nfkit.RunAll(ctx, fns...)
+	err = nfkit.RunAll(ctx, fns...)
+	if n.nrfClient != nil {
+		n.nrfClient.CloseIdleConnections() // or they outlive the NF, held by the NRF
+	}
+	return err
 }
 
 // profile is what the NSSF registers: its service, the S-NSSAIs it

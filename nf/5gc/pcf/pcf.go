@@ -65,16 +65,17 @@ func (c Config) Validate() error {
 
 // NF is a PCF.
 type NF struct {
-	cfg      Config
-	log      *slog.Logger
-	ops      *nfkit.Ops
-	server   *sbi.Server
-	metrics  *metrics
-	nrf      *nrfc.Client
-	gate     *nfsbi.Gate
-	policies *policies
-	store    *store
-	handler  http.Handler
+	nrfClient *sbi.Client // the NRF client's, closed when Run ends
+	cfg       Config
+	log       *slog.Logger
+	ops       *nfkit.Ops
+	server    *sbi.Server
+	metrics   *metrics
+	nrf       *nrfc.Client
+	gate      *nfsbi.Gate
+	policies  *policies
+	store     *store
+	handler   http.Handler
 }
 
 // New builds a PCF from cfg.
@@ -94,6 +95,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pcf: %w", err)
 		}
+		n.nrfClient = sc
 		if n.nrf, err = nrfc.New(sc, cfg.NRF.URI, nrfc.WithLogger(n.log)); err != nil {
 			return nil, fmt.Errorf("pcf: %w", err)
 		}
@@ -145,7 +147,11 @@ func (n *NF) Run(ctx context.Context) error {
 			return nfsbi.KeepRegistered(ctx, n.nrf, p, n.gate.Drained(), n.log)
 		})
 	}
-	return nfkit.RunAll(ctx, fns...)
+	err = nfkit.RunAll(ctx, fns...)
+	if n.nrfClient != nil {
+		n.nrfClient.CloseIdleConnections() // or they outlive the NF, held by the NRF
+	}
+	return err
 }
 
 // profile is what the PCF registers. With unknown_dnn "reject" it lists
