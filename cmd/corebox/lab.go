@@ -185,6 +185,9 @@ func startCapture(ctx context.Context, c *api.Client, profile string, nets []str
 			err = cerr
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "captured %d frames (%d bytes) into %s\n", st.Frames, st.Bytes, path)
+		if err == nil && st.Dropped > 0 {
+			err = fmt.Errorf("capture %s misses %d frames the kernel dropped: gaps in it are not the network's", path, st.Dropped)
+		}
 		return err
 	}, nil
 }

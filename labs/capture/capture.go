@@ -5,6 +5,7 @@
 package capture
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -22,6 +23,8 @@ type Stats struct {
 	Frames    int
 	Bytes     int
 	Truncated int
+	// Dropped counts frames the kernel could not queue for us.
+	Dropped int
 }
 
 // Capture is a running capture; Stop ends it.
@@ -34,6 +37,9 @@ type Capture struct {
 	stats   Stats
 	readErr error
 }
+
+// captureBuffer is each packet socket's receive buffer.
+const captureBuffer = 64 << 20
 
 // pollEvery bounds how long a reader blocks before it checks for Stop.
 const pollEvery = 100 * time.Millisecond
@@ -67,18 +73,26 @@ func Start(ctx context.Context, ifaces []string, w io.Writer, snaplen int) (*Cap
 	return c, nil
 }
 
-// Stop ends the capture, closes the sockets and returns what was written.
+// Stop ends the capture, closes the sockets, flushes the file and returns
+// what was written.
 func (c *Capture) Stop() (Stats, error) {
 	c.cancel()
 	c.wg.Wait()
 	c.closeAll()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.w.w.Flush(); err != nil && c.readErr == nil {
+		c.readErr = fmt.Errorf("write pcap: %w", err)
+	}
 	return c.stats, c.readErr
 }
 
 func (c *Capture) closeAll() {
 	for _, fd := range c.socks {
+		// Statistics are best effort: a socket that cannot say keeps 0.
+		if st, err := unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
+			c.stats.Dropped += int(st.Drops)
+		}
 		unix.Close(fd)
 	}
 	c.socks = nil
@@ -104,6 +118,13 @@ func openPacketSocket(name string) (int, error) {
 	mreq := unix.PacketMreq{Ifindex: int32(ifc.Index), Type: unix.PACKET_MR_PROMISC}
 	if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
 		return fail("promiscuous mode", err)
+	}
+	// A burst (a thousand UEs registering) must not overflow the socket:
+	// a frame lost here reads as a protocol problem in the capture.
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, captureBuffer); err != nil {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, captureBuffer); err != nil {
+			return fail("receive buffer", err)
+		}
 	}
 	tv := unix.NsecToTimeval(pollEvery.Nanoseconds())
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
@@ -163,7 +184,7 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // pcapWriter writes the classic pcap format (microsecond timestamps).
 type pcapWriter struct {
-	w   io.Writer
+	w   *bufio.Writer
 	hdr [16]byte
 }
 
@@ -176,10 +197,11 @@ func newPcapWriter(w io.Writer, snaplen int) (*pcapWriter, error) {
 	binary.LittleEndian.PutUint16(h[6:], 4)
 	binary.LittleEndian.PutUint32(h[16:], uint32(snaplen))
 	binary.LittleEndian.PutUint32(h[20:], linkTypeEthernet)
-	if _, err := w.Write(h[:]); err != nil {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if _, err := bw.Write(h[:]); err != nil {
 		return nil, fmt.Errorf("write pcap header: %w", err)
 	}
-	return &pcapWriter{w: w}, nil
+	return &pcapWriter{w: bw}, nil
 }
 
 func (p *pcapWriter) record(t time.Time, frame []byte, orig int) error {
