@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
@@ -165,5 +164,5 @@ func sortedKeys(m map[string]string) []string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return slices.Compact(keys)
+	return keys
 }

@@ -120,17 +120,13 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("ausf: %w", err)
 	}
 	n.client = sc
-	loc := nfsbi.FixedLocator(cfg.UDM.URI)
 	if cfg.NRF.URI != "" {
 		if n.nrf, err = nrfc.New(sc, cfg.NRF.URI, nrfc.WithLogger(n.log)); err != nil {
 			return nil, fmt.Errorf("ausf: %w", err)
 		}
-		if cfg.UDM.URI == "" {
-			loc = nfsbi.NRFLocator(n.nrf, models.Nrf_NFMgmt_NFType_UDM, models.Nrf_NFMgmt_NFType_AUSF,
-				cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_ServiceName_NUDM_UEAU)
-		}
 	}
-	n.udm = udm.NewClient(sc, loc)
+	n.udm = udm.NewClient(sc, nfsbi.PeerLocator(cfg.UDM.URI, n.nrf, models.Nrf_NFMgmt_NFType_UDM,
+		models.Nrf_NFMgmt_NFType_AUSF, cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_ServiceName_NUDM_UEAU))
 	if n.ops, err = nfkit.NewOps(Kind, n.log, n, n); err != nil {
 		return nil, fmt.Errorf("ausf: %w", err)
 	}

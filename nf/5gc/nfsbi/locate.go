@@ -37,6 +37,16 @@ func NRFLocator(nrf *nrfc.Client, target, requester models.Nrf_NFMgmt_NFType, re
 		RequesterNfType: requester, RequesterNfInstanceID: requesterID, ServiceNames: []string{string(service)}}}
 }
 
+// PeerLocator is how an NF finds a peer: the configured URI when there is
+// one (or no NRF), else NRF discovery.
+func PeerLocator(uri string, nrf *nrfc.Client, target, requester models.Nrf_NFMgmt_NFType, requesterID string,
+	service models.Nrf_NFMgmt_ServiceName) *Locator {
+	if uri != "" || nrf == nil {
+		return FixedLocator(uri)
+	}
+	return NRFLocator(nrf, target, requester, requesterID, service)
+}
+
 // ErrNoInstance: the NRF knows no usable instance of the service.
 var ErrNoInstance = errors.New("no registered instance offers the service")
 

@@ -128,17 +128,13 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("udm: %w", err)
 	}
 	n.client = sc
-	loc := nfsbi.FixedLocator(cfg.UDR.URI)
 	if cfg.NRF.URI != "" {
 		if n.nrf, err = nrfc.New(sc, cfg.NRF.URI, nrfc.WithLogger(n.log)); err != nil {
 			return nil, fmt.Errorf("udm: %w", err)
 		}
-		if cfg.UDR.URI == "" {
-			loc = nfsbi.NRFLocator(n.nrf, models.Nrf_NFMgmt_NFType_UDR, models.Nrf_NFMgmt_NFType_UDM,
-				cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_ServiceName_NUDR_DR)
-		}
 	}
-	n.udr = udr.NewClient(sc, loc)
+	n.udr = udr.NewClient(sc, nfsbi.PeerLocator(cfg.UDR.URI, n.nrf, models.Nrf_NFMgmt_NFType_UDR,
+		models.Nrf_NFMgmt_NFType_UDM, cfg.NRF.InstanceIDOrDefault(), models.Nrf_NFMgmt_ServiceName_NUDR_DR))
 	if n.ops, err = nfkit.NewOps(Kind, n.log, n, n); err != nil {
 		return nil, fmt.Errorf("udm: %w", err)
 	}
