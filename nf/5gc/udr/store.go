@@ -32,7 +32,7 @@ var (
 type Store struct {
 	db    *bolt.DB
 	count atomic.Int64
-	sqn   groupCommit // SQN updates, the hot path: one commit for many
+	hot   groupCommit // per-registration writes (SQN, UECM): one commit for many
 }
 
 // OpenStore opens (creating) the database at path, waiting at most
@@ -46,7 +46,7 @@ func OpenStore(path string, timeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("udr: open database %s: %w", path, err)
 	}
 	s := &Store{db: db}
-	s.sqn.db = db
+	s.hot.db = db
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketSubs, bucketAMF3GPP} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -180,7 +180,7 @@ type SQNOp struct {
 // PatchSQN applies ops in order, all or nothing (ErrSQNTestFailed).
 // Concurrent calls share commits (see groupCommit).
 func (s *Store) PatchSQN(imsi string, ops []SQNOp) error {
-	return s.sqn.do(func(tx *bolt.Tx) error {
+	return s.hot.do(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSubs)
 		sub, err := getSub(b, imsi)
 		if err != nil {
@@ -205,15 +205,18 @@ func (s *Store) PatchSQN(imsi string, ops []SQNOp) error {
 }
 
 // PutAMF3GPP stores the AMF registration of a subscriber; created reports
-// there was none before.
+// there was none before. Concurrent calls share commits (see groupCommit).
 func (s *Store) PutAMF3GPP(imsi string, reg []byte) (created bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.hot.do(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketSubs).Get([]byte(imsi)) == nil {
 			return ErrNotFound
 		}
 		b := tx.Bucket(bucketAMF3GPP)
 		created = b.Get([]byte(imsi)) == nil
-		return b.Put([]byte(imsi), reg)
+		if err := b.Put([]byte(imsi), reg); err != nil {
+			return fmt.Errorf("%w: %w", errWriteFailed, err)
+		}
+		return nil
 	})
 	return created, err
 }
