@@ -17,7 +17,7 @@ var brokenProfiles = []struct {
 	{
 		name: "self references and the reserved name",
 		yaml: `name: p
-networks: [{name: sbi, subnet: 10.1.0.0/24}]
+networks: [{name: sbi, subnet: 10.1.0.0/24}, {name: index, subnet: 10.2.0.0/24}]
 nfs:
   - name: self
     kind: probe
@@ -29,8 +29,10 @@ nfs:
       mgmt: "${self.mgmt}"
       index: "${self.sbi[1]}"
       net: "${self.n3}"
+      replica: ${self.index}
 `,
 		want: []string{
+			`p.yaml:2:53: networks[1].name: "index" is reserved: ${self.index} means an instance's replica number`,
 			`p.yaml:4:11: nfs[0].name: "self" is reserved: ${self.network} means an instance's own address`,
 			`p.yaml:12:14: nfs[1].config.index: bad reference ${self.sbi[1]}: ${self.network} is the instance's own address and takes no replica index`,
 			`p.yaml:13:12: nfs[1].config.net: ${self.n3}: NF "a" has no interface on "n3" (its networks: mgmt, sbi)`,

@@ -13,6 +13,7 @@ import (
 // (replica 1) or ${upf.n4[*]} (every replica, as a list). ${self.n3} is
 // the instance's own address on n3: it exists only once the instance is
 // wired, so the NF resolves it at start (nfkit.Load), not the orchestrator.
+// ${self.index} is the instance's replica number (see SelfIndex).
 type Ref struct {
 	NF      string
 	Network string
@@ -40,6 +41,11 @@ type segment struct {
 
 // SelfRef is the NF name that means "this instance" in a reference.
 const SelfRef = "self"
+
+// SelfIndex is the one ${self.X} that is not a network: ${self.index} is
+// the instance's replica number, which the orchestrator fills in (a
+// UPF's slice of the UE pool, say).
+const SelfIndex = "index"
 
 var refSyntax = regexp.MustCompile(`^([a-z][a-z0-9]*)\.([a-z][a-z0-9]*)(?:\[(\*|[0-9]+)\])?$`)
 

@@ -84,6 +84,26 @@ func TestResolveRefsErrors(t *testing.T) {
 	}
 }
 
+func TestResolveSelfIndex(t *testing.T) {
+	table := addrs(map[string][]string{"nrf.sbi": {"10.1.0.2"}, "self.index": {"2"}})
+	got, err := ResolveRefs(map[string]any{"slice": "${self.index}", "name": "upf-${self.index}", "own": "${self.n3}"}, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"slice": 2, "name": "upf-2", "own": "${self.n3}"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+	if s, err := ResolveString("I=${self.index}", table); err != nil || s != "I=2" {
+		t.Errorf("env: %q, %v", s, err)
+	}
+	// Without a replica to ask about (lookup has none), it is an error.
+	if _, err := ResolveRefs(map[string]any{"slice": "${self.index}"}, addrs(nil)); err == nil ||
+		!strings.Contains(err.Error(), "config.slice: ${self.index}: self has no instances yet") {
+		t.Errorf("no replica: %v", err)
+	}
+}
+
 func TestResolveString(t *testing.T) {
 	lookup := addrs(map[string][]string{"nrf.sbi": {"10.1.0.2", "10.1.0.3"}})
 	if got, err := ResolveString("NRF=${nrf.sbi[1]}", lookup); err != nil || got != "NRF=10.1.0.3" {

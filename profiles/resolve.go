@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -78,6 +79,9 @@ func resolveScalar(s string, lookup func(nf, network string) ([]string, error)) 
 	if err != nil {
 		return nil, err
 	}
+	if len(segs) == 1 && isSelfIndex(segs[0]) {
+		return selfIndex(lookup) // a whole value: a number, not a string
+	}
 	if len(segs) == 1 && segs[0].ref != nil && segs[0].ref.All {
 		addrs, err := lookupRef(*segs[0].ref, lookup)
 		if err != nil {
@@ -94,6 +98,12 @@ func resolveScalar(s string, lookup func(nf, network string) ([]string, error)) 
 		switch {
 		case seg.variable != "":
 			return nil, fmt.Errorf("%s is a variable, not an address reference (variables are substituted when the profile loads)", seg.text)
+		case isSelfIndex(seg):
+			i, err := selfIndex(lookup)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprint(&b, i)
 		case seg.ref == nil || seg.ref.NF == SelfRef:
 			b.WriteString(seg.text) // ${self.net} is the NF's to resolve
 		case seg.ref.All:
@@ -118,4 +128,24 @@ func lookupRef(r Ref, lookup func(nf, network string) ([]string, error)) ([]stri
 		return nil, fmt.Errorf("%s: %w", r, err)
 	}
 	return addrs, nil
+}
+
+func isSelfIndex(seg segment) bool {
+	return seg.ref != nil && seg.ref.NF == SelfRef && seg.ref.Network == SelfIndex
+}
+
+// selfIndex asks lookup for ("self", "index"): the instance's replica.
+func selfIndex(lookup func(nf, network string) ([]string, error)) (int, error) {
+	v, err := lookup(SelfRef, SelfIndex)
+	if err != nil {
+		return 0, fmt.Errorf("${self.index}: %w", err)
+	}
+	if len(v) != 1 {
+		return 0, fmt.Errorf("${self.index}: no replica number here")
+	}
+	i, err := strconv.Atoi(v[0])
+	if err != nil {
+		return 0, fmt.Errorf("${self.index}: %w", err)
+	}
+	return i, nil
 }

@@ -14,6 +14,9 @@ func (v *validator) networks() {
 		n := &v.p.Networks[i]
 		path := joinIndex("networks", i)
 		v.checkName(path+".name", n.Name, "network", 10)
+		if n.Name == SelfIndex {
+			v.at(path+".name", "%q is reserved: ${self.index} means an instance's replica number", SelfIndex)
+		}
 		if j, dup := first[n.Name]; dup && n.Name != "" {
 			v.at(path+".name", "network %q is declared twice (first at line %d)", n.Name, v.line(joinIndex("networks", j)+".name"))
 		} else {

@@ -20,6 +20,9 @@ func (v *validator) references(p string, nf *NF) {
 }
 
 func (v *validator) selfReference(path string, nf *NF, r Ref) {
+	if r.Network == SelfIndex {
+		return
+	}
 	if r.Network != MgmtNetwork && !nf.on(r.Network) {
 		v.at(path, "%s: NF %q has no interface on %q%s (its networks: %s)", r, nf.Name, r.Network, suggest(r.Network, nf.networks()), keyList(nf.networks()))
 	}

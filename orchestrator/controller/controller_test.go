@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -447,5 +448,28 @@ func TestScaleBackUpReplacesADrainingReplica(t *testing.T) {
 	}
 	if r := h.record("t-a-1"); r.Phase != state.PhaseReady {
 		t.Fatalf("t-a-1 = %+v, want ready", r)
+	}
+}
+
+// ${self.index} is each replica's number, in its config and env.
+func TestSelfIndexIsTheReplicaNumber(t *testing.T) {
+	h := newHarness(t, 2)
+	a := nfOf("a", 3)
+	a.Config = map[string]any{"slice": "${self.index}", "name": "a${self.index}"}
+	a.Env = []string{"REPLICA=${self.index}"}
+	h.apply(testProfile(a))
+	h.settle(5)
+	for i, n := range []string{"t-a-0", "t-a-1", "t-a-2"} {
+		ctr := h.be.ctrs[n]
+		if ctr == nil {
+			t.Fatalf("%s not created", n)
+		}
+		cfg := string(ctr.Spec.Config)
+		if want := fmt.Sprintf("slice: %d\n", i); !strings.Contains(cfg, want) || !strings.Contains(cfg, fmt.Sprintf("name: a%d", i)) {
+			t.Errorf("%s config %q, want slice %d", n, cfg, i)
+		}
+		if want := fmt.Sprintf("REPLICA=%d", i); !slices.Contains(ctr.Spec.Env, want) {
+			t.Errorf("%s env %v, want %s", n, ctr.Spec.Env, want)
+		}
 	}
 }

@@ -64,16 +64,17 @@ func instanceSpec(d *state.Desired, nf *profiles.NF, i int, rec *state.Instance,
 	for _, v := range nf.Volumes {
 		spec.Volumes = append(spec.Volumes, container.Volume{Name: d.Name + "-" + v.Name, Path: v.Path, ReadOnly: v.ReadOnly})
 	}
+	lookup := addrs.forReplica(i)
 	var err error
-	if spec.Env, err = resolveAll(nf.Env, addrs); err != nil {
+	if spec.Env, err = resolveAll(nf.Env, lookup); err != nil {
 		return spec, "", &errUnresolved{msg: fmt.Sprintf("env of %s: %v", name, err)}
 	}
-	if spec.Args, err = resolveAll(nf.Args, addrs); err != nil {
+	if spec.Args, err = resolveAll(nf.Args, lookup); err != nil {
 		return spec, "", &errUnresolved{msg: fmt.Sprintf("args of %s: %v", name, err)}
 	}
 	if len(nf.Config) > 0 {
 		var cfg map[string]any
-		cfg, err = profiles.ResolveRefs(nf.Config, addrs.lookup)
+		cfg, err = profiles.ResolveRefs(nf.Config, lookup)
 		if err != nil {
 			return spec, "", &errUnresolved{msg: fmt.Sprintf("config of %s: %v", name, err)}
 		}
@@ -90,13 +91,13 @@ func instanceSpec(d *state.Desired, nf *profiles.NF, i int, rec *state.Instance,
 }
 
 // resolveAll resolves references in each string of a list.
-func resolveAll(in []string, addrs addressBook) ([]string, error) {
+func resolveAll(in []string, lookup func(nf, network string) ([]string, error)) ([]string, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
 	out := make([]string, len(in))
 	for i, s := range in {
-		r, err := profiles.ResolveString(s, addrs.lookup)
+		r, err := profiles.ResolveString(s, lookup)
 		if err != nil {
 			return nil, err
 		}
@@ -148,6 +149,16 @@ func resourcesOf(d *state.Desired, nf *profiles.NF, rec *state.Instance) (contai
 // addressBook knows the addresses of the profile's instances, by NF and
 // network, in replica order.
 type addressBook map[string]map[string][]string
+
+// forReplica is lookup that also answers ${self.index} with i.
+func (a addressBook) forReplica(i int) func(nf, network string) ([]string, error) {
+	return func(nf, network string) ([]string, error) {
+		if nf == profiles.SelfRef && network == profiles.SelfIndex {
+			return []string{strconv.Itoa(i)}, nil
+		}
+		return a.lookup(nf, network)
+	}
+}
 
 func (a addressBook) lookup(nf, network string) ([]string, error) {
 	byNet, ok := a[nf]
