@@ -27,6 +27,7 @@ type Config struct {
 	NRF          NRFConfig        `yaml:"nrf"`
 	Peers        PeersConfig      `yaml:"peers"`
 	UPFs         []UPFConfig      `yaml:"upfs"`
+	UPFDrain     UPFDrainConfig   `yaml:"upf_drain"`
 	DNNs         []DNNConfig      `yaml:"dnns"`
 	Defaults     DefaultsConfig   `yaml:"defaults"`
 	Readiness    ReadinessConfig  `yaml:"readiness"`
@@ -73,6 +74,32 @@ type UPFConfig struct {
 	// Pools maps a DNN to the part of that DNN's pool this UPF owns
 	// (a CIDR); DNNs left out get a slice carved from the pool.
 	Pools map[string]string `yaml:"pools"`
+}
+
+// UPFDrainConfig says what becomes of the sessions on a UPF that left the
+// NRF's list (SUSPENDED while it drains, or deregistered).
+type UPFDrainConfig struct {
+	// MoveAfter is how long they stay before they are moved to another
+	// UPF; 0: never moved.
+	MoveAfter time.Duration `yaml:"move_after"`
+	// Hold is how long the old UPF keeps a moved session, forwarding what
+	// is in flight while the data network's routes follow.
+	Hold time.Duration `yaml:"hold"`
+	// Parallel is how many sessions move at once.
+	Parallel int `yaml:"parallel"`
+	// Timeout bounds one move: PFCP on the new UPF, then the gNB's answer.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+func (d UPFDrainConfig) validate() error {
+	var errs []error
+	if d.MoveAfter < 0 || d.Hold < 0 {
+		errs = append(errs, fmt.Errorf("upf_drain: move_after %v and hold %v must be >= 0", d.MoveAfter, d.Hold))
+	}
+	if d.MoveAfter > 0 && (d.Parallel < 1 || d.Timeout <= 0) {
+		errs = append(errs, fmt.Errorf("upf_drain: parallel %d must be >= 1 and timeout %v > 0", d.Parallel, d.Timeout))
+	}
+	return errors.Join(errs...)
 }
 
 // DNNConfig is a data network we serve in one slice.
@@ -142,6 +169,7 @@ func (c Config) Validate() error {
 		add(u.validate(i, c.DNNs))
 	}
 	add(c.Defaults.validate())
+	add(c.UPFDrain.validate())
 	return errors.Join(errs...)
 }
 

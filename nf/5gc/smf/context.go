@@ -66,6 +66,7 @@ type smContext struct {
 	policyURI string
 	qos       qos
 
+	moving  *move // on its way to another UPF (see moveSession)
 	upState models.Smf_PDUSess_UpCnxState
 	phase   atomic.Int32
 	paging  bool // a downlink data report asked the AMF to page

@@ -22,6 +22,7 @@ type metrics struct {
 	policyFallback *prometheus.CounterVec // reason
 	malformed      prometheus.Counter     // N1/N2 payloads that did not decode
 	usage          *prometheus.CounterVec // direction
+	moves          *prometheus.CounterVec // result
 }
 
 func newMetrics(n *NF) (*metrics, error) {
@@ -51,11 +52,13 @@ func newMetrics(n *NF) (*metrics, error) {
 			Help: "N1 SM and N2 SM payloads that did not decode (the request got 400)."}),
 		usage: prometheus.NewCounterVec(prometheus.CounterOpts{Name: name("usage_octets_total"),
 			Help: "Volume the UPFs reported for released sessions (URR usage reports)."}, []string{"direction"}),
+		moves: prometheus.NewCounterVec(prometheus.CounterOpts{Name: name("session_moves_total"),
+			Help: "Sessions moved off UPFs that left the NRF: moved, or why not."}, []string{"result"}),
 	}
 	stats := func() *pfcpStats { return n.pfcpStats() }
 	cs := append(m.sbi.Collectors(),
 		m.establishments, m.estDuration, m.releases, m.selections, m.transfers, m.reports, m.updates,
-		m.assocLosses, m.policyFallback, m.malformed, m.usage,
+		m.assocLosses, m.policyFallback, m.malformed, m.usage, m.moves,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name("sessions"), Help: "PDU sessions held."},
 			func() float64 { return float64(n.store.count.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name("pfcp_associations"), Help: "UPFs associated over N4."},

@@ -165,7 +165,7 @@ func (n *NF) discoverOnce(ctx context.Context) {
 		}
 		return
 	}
-	added := n.upfs.updateDiscovered(res.NfInstances, n.upfPort)
+	added := n.upfs.updateDiscovered(res.NfInstances, n.upfPort, time.Now())
 	for _, u := range added {
 		n.log.Info("UPF discovered", "n4", u.key, "nf_instance_id", u.nfID)
 	}

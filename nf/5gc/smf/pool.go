@@ -68,6 +68,13 @@ func (p *dnnPool) sliceFor(upfKey string, advertised []addrRange) (*addrSlice, e
 	if s := p.slices[upfKey]; s != nil {
 		return s, nil
 	}
+	if s := p.sameRange(advertised); s != nil {
+		// A UPF taking over the range another one had (a replacement
+		// replica): the slice's bitmap still knows the addresses of the
+		// sessions moved off the old one.
+		p.slices[upfKey] = s
+		return s, nil
+	}
 	r, err := p.pickRange(advertised)
 	if err != nil {
 		return nil, fmt.Errorf("dnn %s, UPF %s: %w", p.name, upfKey, err)
@@ -101,6 +108,21 @@ func (p *dnnPool) pickRange(advertised []addrRange) (addrRange, error) {
 		}
 	}
 	return addrRange{}, fmt.Errorf("%w: every /%d of %s is taken", errNoSlice, p.upfPrefix, p.prefix)
+}
+
+// sameRange is an existing slice covering exactly one of the advertised
+// ranges (clipped to the pool), if any.
+func (p *dnnPool) sameRange(advertised []addrRange) *addrSlice {
+	pool := prefixRange(p.prefix)
+	for _, a := range advertised {
+		r := addrRange{first: max(a.first, pool.first), last: min(a.last, pool.last)}
+		for _, s := range p.slices {
+			if s.r == r {
+				return s
+			}
+		}
+	}
+	return nil
 }
 
 func (p *dnnPool) overlapping(r addrRange) string {

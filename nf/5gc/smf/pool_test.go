@@ -112,7 +112,7 @@ func TestSessionRulesEncode(t *testing.T) {
 			t.Errorf("PDR %d: %s (%v), want %s", p.ID, dump(back), err, dump(p))
 		}
 	}
-	for _, f := range append(s.FARs, forwardFAR()) {
+	for _, f := range append(s.FARs, forwardFAR(mustTunnel()), bufferNotifyFAR()) {
 		back, err := pfcp.ParseCreateFAR(pfcp.CreateFARIE(&f))
 		if err != nil || dump(back) != dump(f) {
 			t.Errorf("FAR %d: %s (%v), want %s", f.ID, dump(back), err, dump(f))
@@ -124,11 +124,6 @@ func TestSessionRulesEncode(t *testing.T) {
 			t.Errorf("update FAR: %s (%v), want %s", dump(back), err, dump(m.UpdateFARs[0]))
 		}
 	}
-}
-
-func forwardFAR() pfcp.FAR {
-	return pfcp.FAR{ID: 9, ApplyAction: pfcp.ActionForward, Forwarding: &pfcp.ForwardingParameters{
-		DestinationInterface: pfcp.InterfaceAccess, OuterHeaderCreation: &pfcp.OuterHeaderCreation{TEID: 5, IPv4: fakeN3}}}
 }
 
 func mustTunnel() n2.GTPTunnel {

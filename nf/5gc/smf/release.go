@@ -61,6 +61,12 @@ func (n *NF) teardown(ctx context.Context, c *smContext, reason string) {
 		return
 	}
 	n.deleteSession(ctx, c)
+	if mv := c.moving; mv != nil {
+		c.moving = nil
+		n.deleteOn(ctx, mv.to, mv.seid)
+		mv.to.sessions.Add(-1)
+		mv.done <- errMoveAborted
+	}
 	if c.slice != nil && !c.slice.release(c.ueAddr) {
 		n.log.Error("UE address was not held", "addr", c.ueAddr, "supi", c.supi)
 	}
@@ -83,16 +89,23 @@ func (n *NF) deleteSession(ctx context.Context, c *smContext) {
 	seid := c.cpSEID
 	c.cpSEID = 0
 	n.store.bySEID.CompareAndDelete(seid, c)
+	if usage := n.deleteOn(ctx, c.upf, seid); usage != nil {
+		n.recordUsage(c, usage)
+	}
+}
+
+// deleteOn deletes the PFCP session seid on u, returning its usage.
+func (n *NF) deleteOn(ctx context.Context, u *upfNode, seid uint64) []pfcp.UsageReport {
 	node := n.node.Load()
-	if node == nil || !c.upf.associated.Load() {
-		return
+	if node == nil || !u.associated.Load() {
+		return nil
 	}
 	usage, err := node.DeleteSession(ctx, seid)
 	if err != nil {
-		n.log.Warn("PFCP session deletion failed", "upf", c.upf.key, "supi", c.supi, "psi", c.psi, "err", err)
-		return
+		n.log.Warn("PFCP session deletion failed", "upf", u.key, "seid", seid, "err", err)
+		return nil
 	}
-	n.recordUsage(c, usage)
+	return usage
 }
 
 // recordUsage counts the volume a URR reported.

@@ -46,6 +46,17 @@ func forwardDownlink(t n2.GTPTunnel) *pfcp.Modification {
 			OuterHeaderCreation: &pfcp.OuterHeaderCreation{TEID: t.TEID, IPv4: t.Addr}}}}}
 }
 
+// forwardFAR is the downlink FAR of a session whose gNB tunnel is known.
+func forwardFAR(t n2.GTPTunnel) pfcp.FAR {
+	return pfcp.FAR{ID: farDL, ApplyAction: pfcp.ActionForward, Forwarding: &pfcp.ForwardingParameters{
+		DestinationInterface: pfcp.InterfaceAccess, OuterHeaderCreation: &pfcp.OuterHeaderCreation{TEID: t.TEID, IPv4: t.Addr}}}
+}
+
+// bufferNotifyFAR is the downlink FAR of an idle session.
+func bufferNotifyFAR() pfcp.FAR {
+	return pfcp.FAR{ID: farDL, ApplyAction: pfcp.ActionBuffer | pfcp.ActionNotifyCP}
+}
+
 // bufferDownlink makes the UPF hold downlink packets and tell us about the
 // first ones (the UE is idle: it has to be paged).
 func bufferDownlink() *pfcp.Modification {

@@ -178,6 +178,9 @@ func (n *NF) Run(ctx context.Context) error {
 		profile := n.profile(adv)
 		fns = append(fns, func(ctx context.Context) error { return n.nrf.Run(ctx, profile) },
 			n.suspendOnDrain, n.discoverUPFs, n.subscribeUPFs)
+		if n.cfg.UPFDrain.MoveAfter > 0 {
+			fns = append(fns, n.moveOffLeftUPFs)
+		}
 	}
 	err = nfkit.RunAll(ctx, fns...)
 	cancelBG()

@@ -92,7 +92,8 @@ func updateKind(req *smcontext.UpdateRequest) string {
 func kindLabel(kind string) string {
 	switch models.Smf_PDUSess_N2SmInfoType(kind) {
 	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_RSP, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_FAIL,
-		models.Smf_PDUSess_N2SmInfoType_PDU_RES_REL_RSP:
+		models.Smf_PDUSess_N2SmInfoType_PDU_RES_REL_RSP, models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_RSP,
+		models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_FAIL:
 		return kind
 	}
 	switch models.Smf_PDUSess_UpCnxState(kind) {
@@ -163,6 +164,10 @@ func (n *NF) updateN2(ctx context.Context, c *smContext, t models.Smf_PDUSess_N2
 	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_REL_RSP:
 		c.relRsp = true
 		return nil, nil
+	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_RSP:
+		return n.moveAnswered(c, true, info)
+	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_FAIL:
+		return n.moveAnswered(c, false, info)
 	}
 	return nil, badUpdate(sbi.CauseMandatoryIEIncorrect, "n2SmInfoType %s is not handled", t)
 }

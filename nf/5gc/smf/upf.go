@@ -26,6 +26,7 @@ type upfNode struct {
 	mu       sync.Mutex
 	nfID     string                 // NRF instance, "" if only configured
 	listed   bool                   // selectable: configured, or REGISTERED in the last discovery
+	leftAt   time.Time              // when a discovered UPF stopped being listed
 	serves   []served               // empty: every DNN we have
 	ranges   map[string][]addrRange // address ranges it routes, per DNN
 	recovery time.Time              // its Recovery Time Stamp when last associated
@@ -50,6 +51,17 @@ func (u *upfNode) servesEntry(e *dnnEntry) bool {
 	return slices.ContainsFunc(u.serves, func(s served) bool {
 		return s.dnn == e.name && (s.snssai == nil || snssaiEqual(*s.snssai, e.snssai))
 	})
+}
+
+// leftFor is how long a discovered UPF has been out of the NRF's list
+// (0 while listed, or if configured).
+func (u *upfNode) leftFor(now time.Time) time.Duration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.listed || u.leftAt.IsZero() {
+		return 0
+	}
+	return now.Sub(u.leftAt)
 }
 
 func (u *upfNode) rangesFor(dnn string) []addrRange {
@@ -132,8 +144,9 @@ func (r *upfRegistry) addStatic(c UPFConfig) error {
 // updateDiscovered folds a discovery result in: the UPFs listed become
 // selectable with what their profiles say; discovered UPFs no longer
 // listed (deregistered, or SUSPENDED while draining) stop being selected
-// but keep their association and sessions. It returns the new nodes.
-func (r *upfRegistry) updateDiscovered(profiles []models.Nrf_NFDisc_NFProfile, port uint16) []*upfNode {
+// but keep their association and sessions (until moved: see leftFor). It
+// returns the new nodes.
+func (r *upfRegistry) updateDiscovered(profiles []models.Nrf_NFDisc_NFProfile, port uint16, now time.Time) []*upfNode {
 	seen := map[*upfNode]bool{}
 	var added []*upfNode
 	for _, p := range profiles {
@@ -147,7 +160,7 @@ func (r *upfRegistry) updateDiscovered(profiles []models.Nrf_NFDisc_NFProfile, p
 			added = append(added, u)
 		}
 		u.mu.Lock()
-		u.nfID, u.listed = p.NfInstanceId, true
+		u.nfID, u.listed, u.leftAt = p.NfInstanceId, true, time.Time{}
 		if !u.static {
 			u.serves, u.ranges = upfServes(p.UpfInfo)
 		}
@@ -155,8 +168,8 @@ func (r *upfRegistry) updateDiscovered(profiles []models.Nrf_NFDisc_NFProfile, p
 	}
 	for _, u := range r.all() {
 		u.mu.Lock()
-		if !u.static && u.nfID != "" && !seen[u] {
-			u.listed = false
+		if !u.static && u.nfID != "" && !seen[u] && u.listed {
+			u.listed, u.leftAt = false, now
 		}
 		u.mu.Unlock()
 	}
