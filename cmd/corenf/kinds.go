@@ -11,6 +11,7 @@ import (
 
 	"github.com/corebox/corebox/labs/sim/dn"
 	"github.com/corebox/corebox/labs/sim/gnb"
+	"github.com/corebox/corebox/labs/sim/gtpgen"
 	"github.com/corebox/corebox/labs/sim/ue"
 	"github.com/corebox/corebox/nf/5gc/amf"
 	"github.com/corebox/corebox/nf/5gc/ausf"
@@ -52,6 +53,7 @@ var kinds = []kind{
 	entry(amf.Kind, amf.DefaultYAML, amf.New),
 	entry(gnb.Kind, gnb.DefaultYAML, gnb.New),
 	entry(ue.Kind, ue.DefaultYAML, ue.New),
+	entry(gtpgen.Kind, gtpgen.DefaultYAML, gtpgen.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.

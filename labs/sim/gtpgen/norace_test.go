@@ -1,0 +1,5 @@
+//go:build !race
+
+package gtpgen
+
+const raceEnabled = false
