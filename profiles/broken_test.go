@@ -353,6 +353,65 @@ nfs:
 		},
 	},
 	{
+		name: "routes: unknown NF, itself, empty, missing keys, bad item",
+		yaml: `name: p
+networks: [{name: n6, subnet: 10.6.0.0/24}]
+nfs:
+  - name: upf
+    kind: probe
+    interfaces: [{network: n6}]
+  - name: dn
+    kind: probe
+    interfaces: [{network: n6}]
+    routes:
+      - {from: ufp, network: n6}
+      - {from: dn, network: n6}
+      - {from: "", network: n6}
+      - {network: n6}
+      - {from: upf}
+      - upf
+      - {from: upf, network: n6, via: x}
+`,
+		want: []string{
+			`p.yaml:11:16: nfs[1].routes[0].from: no NF "ufp" in this profile; did you mean "upf"? (NFs: upf, dn)`,
+			"p.yaml:12:16: nfs[1].routes[1].from: an NF cannot take routes from itself: name the NF whose replicas announce them",
+			"p.yaml:13:16: nfs[1].routes[2].from: empty: name another NF of the profile (NFs: upf, dn)",
+			"p.yaml:14:9: nfs[1].routes[3].from: missing required key",
+			"p.yaml:15:9: nfs[1].routes[4].network: missing required key",
+			"p.yaml:16:9: nfs[1].routes[5]: expected a mapping with keys from, network, got the string \"upf\"",
+			`p.yaml:17:34: nfs[1].routes[6].via: unknown key (known: from, network)`,
+		},
+	},
+	{
+		name: "routes: networks both NFs are on, not mgmt, each pair once",
+		yaml: `name: p
+networks: [{name: n6, subnet: 10.6.0.0/24}, {name: sbi, subnet: 10.1.0.0/24}, {name: n3, subnet: 10.3.0.0/24}]
+nfs:
+  - name: upf
+    kind: probe
+    interfaces: [{network: n6}, {network: n3}]
+  - name: dn
+    kind: probe
+    interfaces: [{network: n6}, {network: sbi}]
+    routes:
+      - {from: upf, network: n9}
+      - {from: upf, network: mgmt}
+      - {from: upf, network: n3}
+      - {from: upf, network: sbi}
+      - {from: upf, network: ""}
+      - {from: upf, network: n6}
+      - {from: upf, network: n6}
+`,
+		want: []string{
+			`p.yaml:11:30: nfs[1].routes[0].network: no network "n9" in this profile; did you mean "n6"? (networks: n6, sbi, n3, mgmt)`,
+			"p.yaml:12:30: nfs[1].routes[1].network: routes cannot go through mgmt: it carries ops traffic only; name a network both NFs are on",
+			`p.yaml:13:30: nfs[1].routes[2].network: NF "dn" has no interface on "n3" (its networks: mgmt, n6, sbi)`,
+			`p.yaml:14:30: nfs[1].routes[3].network: NF "upf" has no interface on "sbi" (its networks: mgmt, n6, n3)`,
+			"p.yaml:15:30: nfs[1].routes[4].network: empty network: name one of the profile's networks (n6, sbi, n3, mgmt)",
+			`p.yaml:17:16: nfs[1].routes[6].from: routes from "upf" on "n6" are listed twice (first at line 16)`,
+		},
+	},
+	{
 		name: "dependency cycle through depends_on",
 		yaml: `name: p
 networks: [{name: sbi, subnet: 10.1.0.0/24}]
@@ -579,7 +638,7 @@ nfs:
 		want: []string{
 			`p.yaml:2:1: netwrks: unknown key; did you mean "networks"? (known: name, include, variables, networks, nfs)`,
 			"p.yaml:6:5: networks[0].gateway: unknown key (known: name, subnet, type, master, mtu)",
-			`p.yaml:10:5: nfs[0].replcas: unknown key; did you mean "replicas"? (known: name, kind, image, replicas, interfaces, resources, config, config_path, args, env, depends_on, volumes, capabilities, devices, sysctls, readiness, drain, restart, scaling)`,
+			`p.yaml:10:5: nfs[0].replcas: unknown key; did you mean "replicas"? (known: name, kind, image, replicas, interfaces, resources, config, config_path, args, env, depends_on, routes, volumes, capabilities, devices, sysctls, readiness, drain, restart, scaling)`,
 			`p.yaml:11:17: nfs[0].resources.memroy: unknown key; did you mean "memory"? (known: cpus, memory, pids, dataplane)`,
 		},
 	},

@@ -36,6 +36,7 @@ var docs = map[string]string{
 	"NF.args":         "Arguments for the image's entry point. May hold address references.",
 	"NF.env":          "Environment variables, NAME=VALUE. Values may hold address references.",
 	"NF.depends_on":   "NFs whose instances must be started or ready before this NF's are created. An item is an NF name (condition ready) or a mapping with nf and condition.",
+	"NF.routes":       "Routes the orchestrator keeps inside every instance of this NF: each prefix that a running replica of NF from announces for network (GET /routes on its ops port) is routed via that replica's address on network, and withdrawn when the replica goes. A list of mappings with from and network. Not a bring-up dependency.",
 	"NF.volumes":      "Named volumes that survive the container: NAME:/abs/path, NAME:/abs/path:ro, or a mapping with name, path and read_only.",
 	"NF.capabilities": "Extra Linux capabilities, e.g. NET_ADMIN.",
 	"NF.devices":      "Host devices to expose, e.g. /dev/net/tun.",
@@ -55,6 +56,9 @@ var docs = map[string]string{
 
 	"Dependency.nf":        "The NF depended upon.",
 	"Dependency.condition": "started: its instances are running. ready (default): they answer their readiness check.",
+
+	"Route.from":    "The NF whose replicas announce the prefixes: another NF of the profile.",
+	"Route.network": "The network the routes go through: a network of the profile (not mgmt) that both NFs have an interface on.",
 
 	"Volume.name":      "Volume name: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.",
 	"Volume.path":      "Absolute mount path in the container.",
@@ -108,6 +112,8 @@ var required = map[string]bool{
 	"NF.name":           true,
 	"Interface.network": true,
 	"Dependency.nf":     true,
+	"Route.from":        true,
+	"Route.network":     true,
 	"Volume.name":       true,
 	"Volume.path":       true,
 }

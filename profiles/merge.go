@@ -13,8 +13,9 @@ import (
 //   - networks and nfs: merged by name, each item key by key;
 //   - an NF's interfaces: merged by network (over's addresses replace);
 //   - config: deep-merged (mappings key by key, anything else replaced);
-//   - depends_on (by NF), volumes (by path), capabilities, devices, env (by
-//     NAME): appended, over's item replacing base's with the same identity;
+//   - depends_on (by NF), routes (by from and network), volumes (by path),
+//     capabilities, devices, env (by NAME): appended, over's item replacing
+//     base's with the same identity;
 //   - sysctls, resources, drain, scaling: merged key by key;
 //   - readiness: key by key, but a check given in over (http, tcp or udp)
 //     drops base's check and port;
@@ -135,6 +136,16 @@ func keyOf(mapKey string, cut func(string) string) func(*yaml.Node) string {
 
 func whole(s string) string { return s }
 
+// routeKey is a routes item's identity: its from and network together.
+func routeKey(n *yaml.Node) string {
+	none := func(string) string { return "" }
+	from, network := keyOf("from", none)(n), keyOf("network", none)(n)
+	if from == "" || network == "" {
+		return ""
+	}
+	return from + " " + network
+}
+
 func envName(s string) string { name, _, _ := strings.Cut(s, "="); return name }
 
 func volumePath(s string) string {
@@ -163,6 +174,7 @@ func (m *merger) profile(base, over *yaml.Node) *yaml.Node {
 		"interfaces":   m.listBy(keyOf("network", func(string) string { return "" }), shallow),
 		"config":       m.deep,
 		"depends_on":   m.listBy(keyOf("nf", whole), replace),
+		"routes":       m.listBy(routeKey, replace),
 		"volumes":      m.listBy(keyOf("path", volumePath), replace),
 		"capabilities": m.listBy(keyOf("", whole), replace),
 		"devices":      m.listBy(keyOf("", whole), replace),

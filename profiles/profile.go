@@ -64,7 +64,9 @@ type NF struct {
 	Args       []string       `yaml:"args,omitempty" json:"args,omitempty"`
 	Env        []string       `yaml:"env,omitempty" json:"env,omitempty"`
 	DependsOn  []Dependency   `yaml:"depends_on,omitempty" json:"depends_on,omitempty"`
-	Volumes    []Volume       `yaml:"volumes,omitempty" json:"volumes,omitempty"`
+	// Routes the orchestrator keeps inside every instance (see Route).
+	Routes  []Route  `yaml:"routes,omitempty" json:"routes,omitempty"`
+	Volumes []Volume `yaml:"volumes,omitempty" json:"volumes,omitempty"`
 	// Capabilities, Devices and Sysctls as for `corebox run`.
 	Capabilities []string          `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 	Devices      []string          `yaml:"devices,omitempty" json:"devices,omitempty"`
@@ -108,6 +110,16 @@ const (
 type Dependency struct {
 	NF        string `yaml:"nf" json:"nf"`
 	Condition string `yaml:"condition,omitempty" json:"condition,omitempty"`
+}
+
+// Route asks for routes inside every instance of an NF: each prefix that
+// a running replica of NF From announces for Network (GET /routes on its
+// ops endpoint) is routed via that replica's address on Network. It is
+// how a data network reaches each UPF replica's slice of the UE pool. Not
+// a bring-up dependency: routes follow replicas as they come and go.
+type Route struct {
+	From    string `yaml:"from" json:"from"`
+	Network string `yaml:"network" json:"network"`
 }
 
 // Volume is a named volume; in YAML either "NAME:/path[:ro]" or a map.

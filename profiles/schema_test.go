@@ -80,6 +80,8 @@ func TestSchemaRefusesBroken(t *testing.T) {
 		{"non-net sysctl", "    kind: probe\n    sysctls: {kernel.shmmax: 1}\n"},
 		{"bad volume", "    kind: probe\n    volumes: [data]\n"},
 		{"config not a mapping", "    kind: probe\n    config: [1]\n"},
+		{"route without network", "    kind: probe\n    routes: [{from: b}]\n"},
+		{"route as a string", "    kind: probe\n    routes: [b]\n"},
 	} {
 		text := []byte(base + tc.nf)
 		if err := s.Validate(asJSON(t, text)); err == nil {

@@ -24,6 +24,7 @@ func (v *validator) nf(i int, nf *NF) {
 	v.interfaces(p, nf)
 	v.resources(p+".resources", &nf.Resources)
 	v.dependsOn(p, nf)
+	v.routes(p, nf)
 	v.volumes(p, nf)
 	v.scaling(p, nf)
 	v.readiness(p+".readiness", nf)

@@ -1,7 +1,8 @@
 // Package nfkit is what every corebox network function shares: strict YAML
 // config loading, a log/slog logger tagged with the NF kind and instance,
-// and the ops HTTP server (/healthz, /readyz, /metrics, /drain) that the
-// orchestrator uses to watch, scrape and drain an instance.
+// and the ops HTTP server (/healthz, /readyz, /metrics, /drain, /info,
+// /routes) that the orchestrator uses to watch, scrape and drain an
+// instance, and to learn which prefixes it serves (SetRoutes).
 //
 // An NF writes only its protocol logic. Its package exposes
 //

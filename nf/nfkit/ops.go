@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -75,6 +76,8 @@ type Ops struct {
 	addr     atomic.Pointer[net.Addr]
 	infoMu   sync.Mutex
 	info     map[string]string
+	routesMu sync.Mutex
+	routes   map[string][]netip.Prefix // by network; see SetRoutes
 }
 
 var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -98,6 +101,7 @@ func NewOps(kind string, log *slog.Logger, ready Readiness, drainer Drainer) (*O
 	o.mux.HandleFunc("POST /drain", o.postDrain)
 	o.mux.HandleFunc("GET /drain", o.getDrain)
 	o.mux.HandleFunc("GET /info", o.getInfo)
+	o.mux.HandleFunc("GET /routes", o.getRoutes)
 	return o, nil
 }
 

@@ -18,6 +18,7 @@ func (n *NF) routes() {
 	n.ops.Handle("GET /ready", http.HandlerFunc(n.getReady))
 	n.ops.Handle("PUT /ready", http.HandlerFunc(n.putReady))
 	n.ops.Handle("POST /exit", http.HandlerFunc(n.postExit))
+	n.ops.Handle("PUT /routes", http.HandlerFunc(n.putRoutes))
 }
 
 type loadBody struct {

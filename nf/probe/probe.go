@@ -11,8 +11,10 @@
 //	load: 0             # initial corebox_probe_load
 //	drain_items: 0      # items held; released after POST /drain ...
 //	drain_rate: 10      # ... at this many per second (0: never)
+//	announce: {}        # by network, prefixes served there (GET /routes)
 //
-// Routes besides the nfkit ones: GET/PUT /load, GET/PUT /ready, POST /exit.
+// Routes besides the nfkit ones: GET/PUT /load, GET/PUT /ready, POST /exit,
+// PUT /routes.
 package probe
 
 import (
@@ -46,6 +48,9 @@ type Config struct {
 	Load       float64         `yaml:"load"`
 	DrainItems int             `yaml:"drain_items"`
 	DrainRate  float64         `yaml:"drain_rate"`
+	// Announce is what GET /routes reports at start: by network, the
+	// prefixes the probe claims to serve behind its address there.
+	Announce map[string][]string `yaml:"announce"`
 }
 
 // DefaultConfig is default.yaml decoded.
@@ -68,6 +73,9 @@ func (c Config) Validate() error {
 	}
 	if c.DrainRate < 0 || !finite(c.DrainRate) {
 		errs = append(errs, fmt.Errorf("drain_rate %v must be a finite number >= 0", c.DrainRate))
+	}
+	if _, err := parseAnnounce(c.Announce); err != nil {
+		errs = append(errs, fmt.Errorf("announce: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -105,11 +113,13 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 	n.load = prometheus.NewGauge(prometheus.GaugeOpts{Name: "corebox_probe_load",
 		Help: "Load the probe was told to report (PUT /load)."})
 	n.badReqs = prometheus.NewCounter(prometheus.CounterOpts{Name: "corebox_probe_bad_requests_total",
-		Help: "Requests to /load, /ready or /exit rejected as malformed."})
+		Help: "Requests to /load, /ready, /exit or /routes rejected as malformed."})
 	if err := nfkit.Register(ops.Registry(), n.load, n.badReqs); err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
 	n.setLoad(cfg.Load)
+	announce, _ := parseAnnounce(cfg.Announce) // checked by Validate
+	n.setAnnounce(announce)
 	n.routes()
 	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 	"github.com/corebox/corebox/nf/nfkit/nfkittest"
 )
 
-func newProbe(t *testing.T, mod func(*Config)) *NF {
+func newProbe(t testing.TB, mod func(*Config)) *NF {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Ops.Listen = "127.0.0.1:0"
@@ -37,8 +38,8 @@ func startProbe(t *testing.T, n *NF) (url string, r *nfkittest.Running) {
 
 func TestDefaultConfig(t *testing.T) {
 	c := DefaultConfig()
-	want := Config{Ops: nfkit.OpsConfig{Listen: ":9090"}, DrainRate: 10}
-	if c != want {
+	want := Config{Ops: nfkit.OpsConfig{Listen: ":9090"}, DrainRate: 10, Announce: map[string][]string{}}
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("DefaultConfig = %+v, want %+v", c, want)
 	}
 	if err := c.Validate(); err != nil {
@@ -48,10 +49,12 @@ func TestDefaultConfig(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	tests := map[string]func(*Config){
-		"negative ready_after": func(c *Config) { c.ReadyAfter = -time.Second },
-		"negative drain_items": func(c *Config) { c.DrainItems = -1 },
-		"negative drain_rate":  func(c *Config) { c.DrainRate = -1 },
-		"bad ops.listen":       func(c *Config) { c.Ops.Listen = "9090" },
+		"negative ready_after":  func(c *Config) { c.ReadyAfter = -time.Second },
+		"negative drain_items":  func(c *Config) { c.DrainItems = -1 },
+		"negative drain_rate":   func(c *Config) { c.DrainRate = -1 },
+		"bad ops.listen":        func(c *Config) { c.Ops.Listen = "9090" },
+		"announce not a prefix": func(c *Config) { c.Announce = map[string][]string{"n6": {"10.45.0.0"}} },
+		"announce unnamed":      func(c *Config) { c.Announce = map[string][]string{"": {"10.45.0.0/16"}} },
 	}
 	for name, mod := range tests {
 		cfg := DefaultConfig()

@@ -6,6 +6,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/corebox/corebox/platform/container"
@@ -44,7 +45,27 @@ type Backend interface {
 	List(ctx context.Context) ([]container.Container, error)
 	Resize(ctx context.Context, name string, res container.Resources) error
 	Stats(ctx context.Context, name string) (*container.Stats, error)
+	// SetRoutes makes a running instance hold exactly routes among the
+	// routes corebox owns in its network namespace (marked with
+	// RouteProtocol); routes of anyone else are never touched. It writes
+	// nothing when the instance already holds them.
+	SetRoutes(ctx context.Context, instance string, routes []Route) error
 }
+
+// Route is a route the orchestrator keeps in an instance: Dst via Via
+// (an address on one of the instance's networks).
+type Route struct {
+	Dst netip.Prefix `json:"dst"`
+	Via netip.Addr   `json:"via"`
+}
+
+func (r Route) String() string { return r.Dst.String() + " via " + r.Via.String() }
+
+// RouteProtocol is the routing protocol number (rtm_protocol) that marks
+// the routes corebox owns in an instance, so that others' routes (the
+// kernel's, CNI's, the NF's own) are never changed; `ip route` shows it as
+// "proto 201". It is none of the numbers iproute2 names in rt_protos.
+const RouteProtocol = 201
 
 // Labels the orchestrator puts on what it creates.
 const (

@@ -2,7 +2,8 @@
 // keeps them so: one level-triggered reconcile loop per profile brings up
 // NFs in dependency waves gated on readiness, restarts crashed instances
 // with backoff, rolls changed ones one at a time, drains instances before
-// scale-in removes them, and follows autoscaling policies.
+// scale-in removes them, follows autoscaling policies, and keeps in each
+// instance the routes its NF asks for (routes.go).
 package controller
 
 import (

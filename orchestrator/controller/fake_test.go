@@ -24,10 +24,13 @@ type fakeBackend struct {
 	log      []string // operations, in order
 	failRuns map[string]error
 	now      func() time.Time
+	routes   map[string][]backend.Route // what SetRoutes left, by instance
+	failSet  map[string]error           // SetRoutes errors, by instance
 }
 
 func newFakeBackend() *fakeBackend {
-	return &fakeBackend{nets: map[string]backend.Network{}, ctrs: map[string]*container.Container{}, nextIP: map[string]int{}, failRuns: map[string]error{}}
+	return &fakeBackend{nets: map[string]backend.Network{}, ctrs: map[string]*container.Container{}, nextIP: map[string]int{}, failRuns: map[string]error{},
+		routes: map[string][]backend.Route{}, failSet: map[string]error{}}
 }
 
 func (f *fakeBackend) record(op string) { f.log = append(f.log, op) }
@@ -177,6 +180,25 @@ func (f *fakeBackend) Stats(_ context.Context, name string) (*container.Stats, e
 	return &container.Stats{}, nil
 }
 
+// SetRoutes records the call ("routes NAME [A via X ...]") and the set.
+func (f *fakeBackend) SetRoutes(_ context.Context, name string, routes []backend.Route) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.ctrs[name]
+	if !ok {
+		return backend.ErrNotFound
+	}
+	if c.ExitCode != nil {
+		return fmt.Errorf("%s is not running", name)
+	}
+	f.record(fmt.Sprintf("routes %s %v", name, routes))
+	if err := f.failSet[name]; err != nil {
+		return err
+	}
+	f.routes[name] = append([]backend.Route(nil), routes...)
+	return nil
+}
+
 // crash makes an instance's process end with code.
 func (f *fakeBackend) crash(name string, code int) {
 	f.mu.Lock()
@@ -199,10 +221,13 @@ type fakeOps struct {
 	drained  map[string]bool
 	metrics  map[string]float64
 	calls    []string
+	announce map[string]map[string][]netip.Prefix // GET /routes, by instance
+	mute     map[string]bool                      // GET /routes fails
 }
 
 func newFakeOps() *fakeOps {
-	return &fakeOps{notReady: map[string]bool{}, drain: map[string]int{}, drained: map[string]bool{}, metrics: map[string]float64{}}
+	return &fakeOps{notReady: map[string]bool{}, drain: map[string]int{}, drained: map[string]bool{}, metrics: map[string]float64{},
+		announce: map[string]map[string][]netip.Prefix{}, mute: map[string]bool{}}
 }
 
 func (o *fakeOps) Ready(_ context.Context, _ *profiles.NF, ctr container.Container) (bool, string) {
@@ -236,6 +261,19 @@ func (o *fakeOps) Metric(_ context.Context, ctr container.Container, _ string) (
 		return 0, fmt.Errorf("no metric for %s", ctr.Spec.Name)
 	}
 	return v, nil
+}
+
+func (o *fakeOps) Routes(_ context.Context, ctr container.Container) (map[string][]netip.Prefix, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.mute[ctr.Spec.Name] {
+		return nil, fmt.Errorf("%s does not answer", ctr.Spec.Name)
+	}
+	out := map[string][]netip.Prefix{}
+	for n, ps := range o.announce[ctr.Spec.Name] {
+		out[n] = append([]netip.Prefix(nil), ps...)
+	}
+	return out, nil
 }
 
 func (o *fakeOps) set(f func(*fakeOps)) {

@@ -19,6 +19,7 @@ type loopState struct {
 	scalers    map[string]*autoscale.Scaler // by NF
 	scraped    time.Time
 	cpu        map[string]cpuSample // by instance, for the "cpu" metric
+	routes     *routeState
 }
 
 type cpuSample struct {
@@ -27,7 +28,7 @@ type cpuSample struct {
 }
 
 func newLoopState() *loopState {
-	return &loopState{scalers: map[string]*autoscale.Scaler{}, cpu: map[string]cpuSample{}}
+	return &loopState{scalers: map[string]*autoscale.Scaler{}, cpu: map[string]cpuSample{}, routes: newRouteState()}
 }
 
 // retry is the wait after a failed pass: exponential, capped at 30s.

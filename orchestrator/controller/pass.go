@@ -52,6 +52,7 @@ func (p *pass) run() error {
 	if err := p.removeOrphans(); err != nil {
 		return err
 	}
+	p.syncRoutes()
 	p.autoscale()
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type Ops interface {
 	StartDrain(ctx context.Context, nf *profiles.NF, ctr container.Container) (bool, error)
 	DrainStatus(ctx context.Context, nf *profiles.NF, ctr container.Container) (DrainState, error)
 	Metric(ctx context.Context, ctr container.Container, metric string) (float64, error)
+	// Routes reads what the instance announces on GET /routes: by
+	// network, the prefixes it serves behind its address there.
+	Routes(ctx context.Context, ctr container.Container) (map[string][]netip.Prefix, error)
 }
 
 // DrainState is what a drain endpoint answers.
@@ -235,4 +239,66 @@ func (o HTTPOps) Info(ctx context.Context, ctr container.Container) (map[string]
 		return nil, fmt.Errorf("GET /info: %w", err)
 	}
 	return info, nil
+}
+
+// routesTimeout bounds GET /routes: a pass waits for it.
+const routesTimeout = 500 * time.Millisecond
+
+// maxRoutesBody bounds an answer to GET /routes (some 20000 prefixes).
+const maxRoutesBody = 1 << 20
+
+// Routes implements Ops: GET /routes on the instance's ops port.
+func (o HTTPOps) Routes(ctx context.Context, ctr container.Container) (map[string][]netip.Prefix, error) {
+	ip, err := mgmtAddr(ctr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, routesTimeout)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(ip, strconv.Itoa(profiles.OpsPort)) + "/routes"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := o.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	routes, err := decodeRoutes(io.LimitReader(resp.Body, maxRoutesBody))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	return routes, nil
+}
+
+// decodeRoutes reads {"routes":{"n6":["10.45.0.0/18"]}} (nfkit's GET
+// /routes). Prefixes are masked; a malformed one fails the whole answer,
+// which then counts as no answer.
+func decodeRoutes(r io.Reader) (map[string][]netip.Prefix, error) {
+	var body struct {
+		Routes map[string][]string `json:"routes"`
+	}
+	if err := json.NewDecoder(r).Decode(&body); err != nil {
+		return nil, fmt.Errorf("decode routes: %w", err)
+	}
+	out := make(map[string][]netip.Prefix, len(body.Routes))
+	for network, list := range body.Routes {
+		if network == "" {
+			return nil, fmt.Errorf("decode routes: a network without a name")
+		}
+		ps := make([]netip.Prefix, 0, len(list))
+		for _, s := range list {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("decode routes of %s: %w", network, err)
+			}
+			ps = append(ps, p.Masked())
+		}
+		out[network] = ps
+	}
+	return out, nil
 }

@@ -46,9 +46,12 @@ type InstanceStatus struct {
 	CPUUsageNanos uint64            `json:"cpu_usage_ns,omitempty"`
 	MemoryBytes   uint64            `json:"memory_bytes,omitempty"`
 	// Info is what the NF reports about itself on GET /info (with stats).
-	Info      map[string]string `json:"info,omitempty"`
-	StartedAt time.Time         `json:"started_at,omitzero"`
-	ReadyAt   time.Time         `json:"ready_at,omitzero"`
+	Info map[string]string `json:"info,omitempty"`
+	// Routes are those the orchestrator keeps in the instance (profile
+	// key routes), as "DST via ADDR".
+	Routes    []string  `json:"routes,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	ReadyAt   time.Time `json:"ready_at,omitzero"`
 }
 
 // NetworkStatus is one of the profile's networks.
@@ -90,12 +93,14 @@ func (c *Controller) Status(ctx context.Context, name string, withStats bool) (*
 	for _, r := range recs {
 		byName[r.Name] = r
 	}
+	routes := c.routesShown(name)
 	st := &Status{Name: name, Generation: d.Generation, Applied: d.Applied, Deleting: d.Deleting, MgmtSubnet: d.MgmtSubnet, Ready: !d.Deleting}
 	for i := range d.Profile.NFs {
 		nf := &d.Profile.NFs[i]
 		ns := NFStatus{Name: nf.Name, Image: imageOf(d, nf), Desired: d.ReplicasOf(nf), Scaling: nf.Scaling}
 		for j := range ns.Desired {
 			is := c.instanceStatus(ctx, profiles.InstanceName(name, nf.Name, j), byName, withStats)
+			is.Routes = routes(is.Name)
 			if is.Phase == state.PhaseReady {
 				ns.Ready++
 			}
@@ -104,7 +109,9 @@ func (c *Controller) Status(ctx context.Context, name string, withStats bool) (*
 		// Instances beyond the desired count are still shown while they drain.
 		for _, r := range recs {
 			if r.NF == nf.Name && r.Index >= ns.Desired {
-				ns.Instances = append(ns.Instances, c.instanceStatus(ctx, r.Name, byName, withStats))
+				is := c.instanceStatus(ctx, r.Name, byName, withStats)
+				is.Routes = routes(is.Name)
+				ns.Instances = append(ns.Instances, is)
 			}
 		}
 		st.Ready = st.Ready && ns.Ready == ns.Desired
@@ -175,4 +182,17 @@ func (c *Controller) Events(after uint64, limit int) ([]state.Event, error) {
 // Follow streams events after seq until ctx ends.
 func (c *Controller) Follow(ctx context.Context, after uint64, fn func(state.Event) error) error {
 	return c.ev.follow(ctx, after, fn)
+}
+
+// routesShown is what the profile's loop last set as each instance's routes.
+func (c *Controller) routesShown(profile string) func(instance string) []string {
+	c.mu.Lock()
+	w := c.workers[profile]
+	c.mu.Unlock()
+	return func(instance string) []string {
+		if w == nil {
+			return nil
+		}
+		return w.state.routes.routesOf(instance)
+	}
 }
