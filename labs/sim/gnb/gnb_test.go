@@ -370,14 +370,21 @@ type gpdu struct {
 	payload []byte
 }
 
-// startUPF runs a GTP-U endpoint that reports every G-PDU for any TEID.
+// startUPF runs a GTP-U endpoint that reports every G-PDU for TEIDs 0xABC
+// and 0xDEAD.
 func startUPF(t testing.TB) (*gtpu.Endpoint, chan gpdu) {
 	t.Helper()
-	ep, err := gtpu.New(gtpu.Config{Addr: "127.0.0.1:0", PDUType: gtpu.PDUTypeDL, Logger: nfkittest.Quiet()})
+	return startUPFOn(t, "127.0.0.1:0", 16)
+}
+
+// startUPFOn is startUPF at addr, reporting up to backlog G-PDUs unread.
+func startUPFOn(t testing.TB, addr string, backlog int) (*gtpu.Endpoint, chan gpdu) {
+	t.Helper()
+	ep, err := gtpu.New(gtpu.Config{Addr: addr, PDUType: gtpu.PDUTypeDL, Logger: nfkittest.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan gpdu, 16)
+	got := make(chan gpdu, backlog)
 	for _, teid := range []uint32{0xABC, 0xDEAD} {
 		if err := ep.AddTunnel(teid, gtpu.HandlerFunc(func(_ netip.AddrPort, h *gtpu.Header, p []byte) {
 			got <- gpdu{teid: h.TEID, qfi: h.PDUSession.QFI, pduType: h.PDUSession.PDUType, payload: append([]byte(nil), p...)}

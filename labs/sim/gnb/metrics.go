@@ -10,16 +10,17 @@ import (
 
 // metrics are the gNB's counters; label values come from fixed sets.
 type metrics struct {
-	ngap         *prometheus.CounterVec // direction, message
-	radioMsgs    *prometheus.CounterVec // direction, type
-	malformed    *prometheus.CounterVec // source
-	dropped      *prometheus.CounterVec // reason
-	errorInds    *prometheus.CounterVec // direction, protocol
-	ulPackets    prometheus.Counter
-	ulBytes      prometheus.Counter
-	dlPackets    prometheus.Counter
-	dlBytes      prometheus.Counter
-	setupFailure prometheus.Counter
+	ngap          *prometheus.CounterVec // direction, message
+	radioMsgs     *prometheus.CounterVec // direction, type
+	malformed     *prometheus.CounterVec // source
+	dropped       *prometheus.CounterVec // reason
+	errorInds     *prometheus.CounterVec // direction, protocol
+	modifications *prometheus.CounterVec // result
+	ulPackets     prometheus.Counter
+	ulBytes       prometheus.Counter
+	dlPackets     prometheus.Counter
+	dlBytes       prometheus.Counter
+	setupFailure  prometheus.Counter
 }
 
 // Drop reasons.
@@ -38,7 +39,7 @@ var ngapNames = map[int64]string{
 	n2.ProcInitialContextSetup: "initial_context_setup", n2.ProcPDUSessionResourceSetup: "pdu_session_resource_setup",
 	n2.ProcPDUSessionResourceRelease: "pdu_session_resource_release", n2.ProcUEContextRelease: "ue_context_release",
 	n2.ProcUEContextReleaseRequest: "ue_context_release_request", n2.ProcPaging: "paging",
-	n2.ProcErrorIndication: "error_indication",
+	n2.ProcErrorIndication: "error_indication", n2.ProcPDUSessionResourceModify: "pdu_session_resource_modify",
 }
 
 func ngapName(proc int64) string {
@@ -56,16 +57,21 @@ func newMetrics(reg prometheus.Registerer, n *NF) (*metrics, error) {
 		return prometheus.NewCounter(prometheus.CounterOpts{Name: "corebox_gnb_" + name, Help: help})
 	}
 	m := &metrics{
-		ngap:         vec("ngap_messages_total", "NGAP messages sent (tx) and received (rx), by procedure.", "direction", "message"),
-		radioMsgs:    vec("radio_messages_total", "Radio messages sent (tx) and received (rx), by type.", "direction", "type"),
-		malformed:    vec("malformed_total", "Inputs dropped as malformed, by source (radio, ngap, gtpu).", "source"),
-		dropped:      vec("dropped_total", "Well-formed inputs dropped, by reason.", "reason"),
-		errorInds:    vec("error_indications_total", "Error Indications sent (tx) and received (rx).", "direction", "protocol"),
+		ngap:      vec("ngap_messages_total", "NGAP messages sent (tx) and received (rx), by procedure.", "direction", "message"),
+		radioMsgs: vec("radio_messages_total", "Radio messages sent (tx) and received (rx), by type.", "direction", "type"),
+		malformed: vec("malformed_total", "Inputs dropped as malformed, by source (radio, ngap, gtpu).", "source"),
+		dropped:   vec("dropped_total", "Well-formed inputs dropped, by reason.", "reason"),
+		errorInds: vec("error_indications_total", "Error Indications sent (tx) and received (rx).", "direction", "protocol"),
+		modifications: vec("pdu_session_modifications_total",
+			"PDU sessions in PDU Session Resource Modify Requests, by result (modified, failed).", "result"),
 		ulPackets:    counter("uplink_packets_total", "User-plane packets from UEs sent on N3."),
 		ulBytes:      counter("uplink_bytes_total", "IP bytes of those packets."),
 		dlPackets:    counter("downlink_packets_total", "User-plane packets from N3 sent to UEs."),
 		dlBytes:      counter("downlink_bytes_total", "IP bytes of those packets."),
 		setupFailure: counter("ng_setup_failures_total", "NG Setups refused or unanswered."),
+	}
+	for _, r := range []string{modModified, modFailed} {
+		m.modifications.WithLabelValues(r)
 	}
 	for _, s := range []string{"radio", "ngap"} {
 		m.malformed.WithLabelValues(s)
@@ -87,7 +93,7 @@ func newMetrics(reg prometheus.Registerer, n *NF) (*metrics, error) {
 	counterFunc := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "corebox_gnb_" + name, Help: help}, f)
 	}
-	err := nfkit.Register(reg, m.ngap, m.radioMsgs, m.malformed, m.dropped, m.errorInds,
+	err := nfkit.Register(reg, m.ngap, m.radioMsgs, m.malformed, m.dropped, m.errorInds, m.modifications,
 		m.ulPackets, m.ulBytes, m.dlPackets, m.dlBytes, m.setupFailure,
 		gauge("connected_ues", "UE contexts held (RRC connected).", func() float64 { u, _ := n.ues.counts(); return float64(u) }),
 		gauge("sessions", "PDU sessions with an active user plane.", func() float64 { _, s := n.ues.counts(); return float64(s) }),

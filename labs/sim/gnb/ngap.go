@@ -29,6 +29,8 @@ func (n *NF) handleNGAP(l *amfLink, pdu []byte) {
 		n.sessionSetup(l, r)
 	case *n2.PDUSessionResourceReleaseCommand:
 		n.sessionRelease(l, r)
+	case *n2.PDUSessionResourceModifyRequest:
+		n.sessionModify(l, r)
 	case *n2.UEContextReleaseCommand:
 		n.contextRelease(l, r)
 	case *n2.Paging:

@@ -35,7 +35,8 @@ type ueCtx struct {
 
 func (u *ueCtx) ids() n2.UEIDs { return n2.UEIDs{AMFUENGAPID: u.amfID, RANUENGAPID: u.ranID} }
 
-// session is a PDU session's user plane in the gNB.
+// session is a PDU session's user plane in the gNB. It is not changed once
+// stored: a change stores a changed copy (see moveUplink).
 type session struct {
 	id     uint8
 	dlTEID uint32       // ours, allocated on N3
@@ -203,6 +204,22 @@ func (t *ueTable) removeSession(ue *ueCtx, id uint8) *session {
 		t.nsess--
 	}
 	return s
+}
+
+// moveUplink points a session's uplink at ul by storing a copy of the
+// session: a packet that already took the old one still goes to the old
+// tunnel, every later one goes to ul, and none is lost in between.
+func (t *ueTable) moveUplink(ue *ueCtx, id uint8, ul n2.GTPTunnel) (*session, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := ue.sessions[id]
+	if t.byRAN[ue.ranID] != ue || old == nil {
+		return nil, errGone
+	}
+	s := *old
+	s.ul = ul
+	ue.sessions[id] = &s
+	return &s, nil
 }
 
 // session finds a session of the UE with key.

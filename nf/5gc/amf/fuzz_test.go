@@ -88,6 +88,8 @@ func ngapSeeds(t testing.TB) [][]byte {
 		&n2.UEContextReleaseRequest{UEIDs: ids, Cause: n2.CauseUserInactivity},
 		&n2.UEContextReleaseComplete{UEIDs: ids},
 		&n2.PDUSessionResourceSetupResponse{UEIDs: ids, Sessions: []n2.SessionTransfer{gnbTransfer(1)}},
+		&n2.PDUSessionResourceModifyResponse{UEIDs: ids, Sessions: []n2.SessionTransfer{modifyResponse(1)},
+			Failed: []n2.SessionTransfer{modifyFailure(2)}},
 		&n2.ErrorIndication{Cause: &n2.CauseUnspecified},
 	}
 	var out [][]byte

@@ -103,6 +103,8 @@ func ranIDOf(m n2.Message) (uint32, bool) {
 		return v.RANUENGAPID, true
 	case *n2.PDUSessionResourceReleaseCommand:
 		return v.RANUENGAPID, true
+	case *n2.PDUSessionResourceModifyRequest:
+		return v.RANUENGAPID, true
 	case *n2.UEContextReleaseCommand:
 		return v.RANUENGAPID, !v.AMFIDOnly
 	case *n2.ErrorIndication:

@@ -40,6 +40,7 @@ type metrics struct {
 	auths          *prometheus.CounterVec
 	pduRequests    *prometheus.CounterVec
 	paging         prometheus.Counter
+	modifications  *prometheus.CounterVec
 	ngapMalformed  prometheus.Counter
 	ngapUnexpected prometheus.Counter
 	nasMalformed   prometheus.Counter
@@ -62,6 +63,9 @@ func (n *NF) registerMetrics() error {
 			Help: "PDU Session Establishment Requests by outcome at the AMF (forwarded, rejected, failed)."}, []string{"result"}),
 		paging: prometheus.NewCounter(prometheus.CounterOpts{Name: name("paging_total"),
 			Help: "Paging procedures started for CM-IDLE UEs."}),
+		modifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: name("pdu_session_modifications_total"),
+			Help: "PDU Session Resource Modify by outcome: requested (sent to the gNB), modified and failed (per session, " +
+				"as the gNB answered), idle (refused for a CM-IDLE UE)."}, []string{"result"}),
 		ngapMalformed: prometheus.NewCounter(prometheus.CounterOpts{Name: name("ngap_malformed_total"),
 			Help: "NGAP PDUs that did not decode (answered with Error Indication)."}),
 		ngapUnexpected: prometheus.NewCounter(prometheus.CounterOpts{Name: name("ngap_unexpected_total"),
@@ -86,7 +90,10 @@ func (n *NF) registerMetrics() error {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name("nas_decoder_panics_total"),
 			Help: "Inputs that made the NAS decoder panic (recovered)."}, func() float64 { return float64(nas5g.DecoderPanics()) }),
 	}
-	cs := append(m.sbi.Collectors(), m.registrations, m.regDuration, m.auths, m.pduRequests, m.paging,
+	for _, r := range []string{modRequested, modModified, modFailed, modIdle} {
+		m.modifications.WithLabelValues(r)
+	}
+	cs := append(m.sbi.Collectors(), m.registrations, m.regDuration, m.auths, m.pduRequests, m.paging, m.modifications,
 		m.ngapMalformed, m.ngapUnexpected, m.nasMalformed, m.nasMACFailures, m.nasDiscarded)
 	return nfkit.Register(n.ops.Registry(), append(cs, gauges...)...)
 }

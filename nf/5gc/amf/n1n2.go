@@ -14,7 +14,8 @@ import (
 // UE has its context in the RAN (200 N1_N2_TRANSFER_INITIATED), after the
 // Initial Context Setup when one is under way (200 too), or after paging
 // and the UE's Service Request when it is CM-IDLE (202
-// ATTEMPTING_TO_REACH_UE).
+// ATTEMPTING_TO_REACH_UE). A modification without N1 for a CM-IDLE UE is
+// refused instead (409, see checkModifyLocked).
 func (u *ue) transferN1N2(req *smcontext.N1N2Request) (int, models.Amf_Comm_N1N2MessageTransferCause, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -33,9 +34,15 @@ func (u *ue) transferN1N2(req *smcontext.N1N2Request) (int, models.Amf_Comm_N1N2
 		sl := toModelSlice(s.snssai)
 		req.Data.N2InfoContainer.SmInfo.SNssai = &sl
 	}
-	if ie := req.NgapIEType(); len(req.N2) > 0 && ie != models.Amf_Comm_NgapIeType_PDU_RES_SETUP_REQ &&
-		ie != models.Amf_Comm_NgapIeType_PDU_RES_REL_CMD {
+	ie := req.NgapIEType()
+	if len(req.N2) > 0 && ie != models.Amf_Comm_NgapIeType_PDU_RES_SETUP_REQ &&
+		ie != models.Amf_Comm_NgapIeType_PDU_RES_REL_CMD && ie != models.Amf_Comm_NgapIeType_PDU_RES_MOD_REQ {
 		return 0, "", sbi.NewProblem(http.StatusBadRequest, sbi.CauseMandatoryIEIncorrect, "ngapIeType "+string(ie)+" is not handled")
+	}
+	if len(req.N2) > 0 && ie == models.Amf_Comm_NgapIeType_PDU_RES_MOD_REQ {
+		if err := u.checkModifyLocked(psi, req); err != nil {
+			return 0, "", err
+		}
 	}
 	if r := u.ran; r != nil && r.ctxSetup {
 		if err := u.deliverSMLocked(psi, *sliceOf(req), req.N1, req.NgapIEType(), req.N2); err != nil {

@@ -19,6 +19,8 @@ func ueIDs(m n2.Message) (n2.UEIDs, bool) {
 		return v.UEIDs, true
 	case *n2.PDUSessionResourceReleaseResponse:
 		return v.UEIDs, true
+	case *n2.PDUSessionResourceModifyResponse:
+		return v.UEIDs, true
 	case *n2.UEContextReleaseRequest:
 		return v.UEIDs, true
 	case *n2.UEContextReleaseComplete:
@@ -168,6 +170,8 @@ func (u *ue) onNGAP(r *ranUE, msg n2.Message) {
 		u.onSetupResponse(r, m.Sessions, m.Failed)
 	case *n2.PDUSessionResourceReleaseResponse:
 		u.onReleaseResponse(r, m)
+	case *n2.PDUSessionResourceModifyResponse:
+		u.onModifyResponse(m)
 	case *n2.UEContextReleaseRequest:
 		u.onReleaseRequest(r, m)
 	case *n2.UEContextReleaseComplete:

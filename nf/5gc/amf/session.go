@@ -189,8 +189,8 @@ func ngapIEOf(t models.Smf_PDUSess_N2SmInfoType) models.Amf_Comm_NgapIeType {
 var errUnsupportedN2 = errors.New("unsupported NGAP IE type")
 
 // deliverSMLocked sends an SMF's N1 and N2 SM information to the UE's
-// gNB: a PDU Session Resource Setup or Release Command carrying the N1 in
-// a DL NAS Transport, or the N1 alone.
+// gNB: a PDU Session Resource Setup, Modify or Release Command carrying
+// the N1 in a DL NAS Transport, or the N1 alone.
 func (u *ue) deliverSMLocked(psi uint8, slice models.Snssai, n1 []byte, ie models.Amf_Comm_NgapIeType, n2sm []byte) error {
 	r := u.ran
 	if r == nil {
@@ -223,6 +223,8 @@ func (u *ue) deliverSMLocked(psi uint8, slice models.Snssai, n1 []byte, ie model
 	case models.Amf_Comm_NgapIeType_PDU_RES_REL_CMD:
 		return r.g.send(&n2.PDUSessionResourceReleaseCommand{UEIDs: r.ids(), NASPDU: nasPDU,
 			Sessions: []n2.SessionTransfer{{PDUSessionID: psi, Transfer: n2sm}}}, true)
+	case models.Amf_Comm_NgapIeType_PDU_RES_MOD_REQ:
+		return u.sendModifyLocked(r, psi, nasPDU, n2sm)
 	}
 	return fmt.Errorf("%w %q", errUnsupportedN2, ie)
 }
@@ -230,23 +232,27 @@ func (u *ue) deliverSMLocked(psi uint8, slice models.Snssai, n1 []byte, ie model
 // onSetupResponse hands the gNB's tunnel of each set-up session (or its
 // failure) to the session's SMF.
 func (u *ue) onSetupResponse(r *ranUE, ok, failed []n2.SessionTransfer) {
-	send := func(list []n2.SessionTransfer, typ models.Smf_PDUSess_N2SmInfoType, up models.Smf_PDUSess_UpCnxState) {
-		for _, st := range list {
-			u.mu.Lock()
-			s := u.sessions[st.PDUSessionID]
-			u.mu.Unlock()
-			if s == nil || s.ref == "" {
-				continue
-			}
-			req := &smcontext.UpdateRequest{N2SM: st.Transfer, Data: models.Smf_PDUSess_SmContextUpdateData{
-				N2SmInfoType: typ, UpCnxState: up, AnType: models.AccessType_3_GPP_ACCESS}}
-			if _, err := smcontext.Update(u.n.ctx(), u.n.client, s.smfRoot, s.ref, req); err != nil {
-				u.logger().Info("UpdateSMContext with N2 SM failed", "pdu_session_id", s.id, "type", typ, "err", err)
-			}
+	u.forwardN2(ok, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_RSP)
+	u.forwardN2(failed, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_FAIL)
+}
+
+// forwardN2 hands each session's transfer from the gNB to the session's
+// SMF in UpdateSMContext, as N2 SM information of type typ.
+func (u *ue) forwardN2(list []n2.SessionTransfer, typ models.Smf_PDUSess_N2SmInfoType) {
+	for _, st := range list {
+		u.mu.Lock()
+		s := u.sessions[st.PDUSessionID]
+		u.mu.Unlock()
+		if s == nil || s.ref == "" {
+			u.logger().Info("N2 SM information for an unknown PDU session", "pdu_session_id", st.PDUSessionID, "type", typ)
+			continue
+		}
+		req := &smcontext.UpdateRequest{N2SM: st.Transfer, Data: models.Smf_PDUSess_SmContextUpdateData{
+			N2SmInfoType: typ, AnType: models.AccessType_3_GPP_ACCESS}}
+		if _, err := smcontext.Update(u.n.ctx(), u.n.client, s.smfRoot, s.ref, req); err != nil {
+			u.logger().Info("UpdateSMContext with N2 SM failed", "pdu_session_id", s.id, "type", typ, "err", err)
 		}
 	}
-	send(ok, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_RSP, "")
-	send(failed, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_FAIL, "")
 }
 
 // onReleaseResponse hands the gNB's release transfers to the SMFs.

@@ -33,6 +33,9 @@ type fakeSMF struct {
 	next    int
 	updates chan smcontext.UpdateRequest
 	n1n2    chan int // status of each N1N2MessageTransfer after a create
+	// ul is the UPF tunnel of the setup transfers answering ACTIVATING
+	// (nil: upfTunnel), as an SMF that moved its sessions would have it.
+	ul atomic.Pointer[n2.GTPTunnel]
 }
 
 type smCtx struct {
@@ -40,6 +43,7 @@ type smCtx struct {
 	psi   uint8
 	slice models.Snssai
 	dl    *n2.GTPTunnel
+	mods  []smcontext.UpdateRequest // PDU_RES_MOD_RSP and PDU_RES_MOD_FAIL received
 }
 
 func startFakeSMF(t testing.TB) *fakeSMF {
@@ -77,8 +81,10 @@ func startFakeSMF(t testing.TB) *fakeSMF {
 
 var upfTunnel = n2.GTPTunnel{Addr: netip.MustParseAddr("10.100.0.1"), TEID: 0x100}
 
-func setupTransfer() []byte {
-	b, err := (&n2.SetupRequestTransfer{SessionAMBR: n2.AMBR{Uplink: 1e8, Downlink: 1e8}, ULTunnel: upfTunnel,
+func setupTransfer() []byte { return setupTransferTo(upfTunnel) }
+
+func setupTransferTo(ul n2.GTPTunnel) []byte {
+	b, err := (&n2.SetupRequestTransfer{SessionAMBR: n2.AMBR{Uplink: 1e8, Downlink: 1e8}, ULTunnel: ul,
 		PDUSessionType: n2.SessionTypeIPv4, QoSFlows: []n2.QoSFlowRequest{{QFI: 1, FiveQI: 9, ARP: n2.ARP{Level: 8}}}}).Encode()
 	if err != nil {
 		panic(err) // fixed input: a failure is a bug of the test
@@ -168,8 +174,18 @@ func (s *fakeSMF) modify(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		smcontext.Write(w, http.StatusOK, &smcontext.UpdateResponse{Data: models.Smf_PDUSess_SmContextUpdatedData{
 			UpCnxState: models.Smf_PDUSess_UpCnxState_ACTIVATED}})
+	case d.N2SmInfoType == models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_RSP,
+		d.N2SmInfoType == models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_FAIL:
+		s.mu.Lock()
+		c.mods = append(c.mods, *req)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	case d.UpCnxState == models.Smf_PDUSess_UpCnxState_ACTIVATING:
-		smcontext.Write(w, http.StatusOK, &smcontext.UpdateResponse{N2SM: setupTransfer(), Data: models.Smf_PDUSess_SmContextUpdatedData{
+		ul := upfTunnel
+		if p := s.ul.Load(); p != nil {
+			ul = *p
+		}
+		smcontext.Write(w, http.StatusOK, &smcontext.UpdateResponse{N2SM: setupTransferTo(ul), Data: models.Smf_PDUSess_SmContextUpdatedData{
 			UpCnxState: models.Smf_PDUSess_UpCnxState_ACTIVATING, N2SmInfoType: models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_REQ}})
 	case d.UpCnxState == models.Smf_PDUSess_UpCnxState_DEACTIVATED:
 		s.mu.Lock()
@@ -210,6 +226,7 @@ func (s *fakeSMF) context(supi string, psi uint8) (string, *smCtx) {
 	for ref, c := range s.ctxs {
 		if c.supi == supi && c.psi == psi {
 			cc := *c
+			cc.mods = append([]smcontext.UpdateRequest(nil), c.mods...)
 			return ref, &cc
 		}
 	}
@@ -230,4 +247,26 @@ func (s *fakeSMF) downlinkData(t testing.TB, supi string, psi uint8) *smcontext.
 		t.Fatalf("n1n2 transfer: %v", err)
 	}
 	return res
+}
+
+// moveUplink is what the SMF does to move a session to the UPF at ul: an
+// N2-only N1N2MessageTransfer of a Modify Request Transfer, with the
+// gNB's downlink tunnel it holds. n1, when set, goes with it.
+func (s *fakeSMF) moveUplink(t testing.TB, supi string, psi uint8, ul n2.GTPTunnel, n1 []byte) (*smcontext.N1N2Result, error) {
+	t.Helper()
+	_, c := s.context(supi, psi)
+	if c == nil {
+		t.Fatalf("no SM context for %s/%d", supi, psi)
+	}
+	dl := n2.GTPTunnel{Addr: netip.MustParseAddr("10.200.0.1"), TEID: uint32(psi)} // gnbTransfer's
+	if c.dl != nil {
+		dl = *c.dl
+	}
+	tr, err := (&n2.ModifyRequestTransfer{ULTunnelModify: []n2.ULTunnelModifyItem{{UL: ul, DL: dl}}}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No sNssai: the AMF takes the session's.
+	return smcontext.TransferN1N2(context.Background(), s.client, *s.amf.Load(), supi,
+		smcontext.NewN1N2Request(psi, nil, n1, models.Amf_Comm_NgapIeType_PDU_RES_MOD_REQ, tr))
 }

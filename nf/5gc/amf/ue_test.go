@@ -83,6 +83,8 @@ func ueIDs2(m n2.Message) (n2.UEIDs, bool) {
 		return v.UEIDs, true
 	case *n2.PDUSessionResourceReleaseCommand:
 		return v.UEIDs, true
+	case *n2.PDUSessionResourceModifyRequest:
+		return v.UEIDs, true
 	case *n2.UEContextReleaseCommand:
 		return v.UEIDs, true
 	}
@@ -147,6 +149,10 @@ func nasOf(m n2.Message) []byte {
 		return v.NASPDU
 	case *n2.PDUSessionResourceReleaseCommand:
 		return v.NASPDU
+	case *n2.PDUSessionResourceModifyRequest:
+		if len(v.Sessions) > 0 {
+			return v.Sessions[0].NASPDU
+		}
 	}
 	return nil
 }

@@ -84,6 +84,7 @@ const (
 	ProcInitialUEMessage          = message.ProcedureCodeInitialUEMessage
 	ProcNGSetup                   = message.ProcedureCodeNGSetup
 	ProcPaging                    = message.ProcedureCodePaging
+	ProcPDUSessionResourceModify  = message.ProcedureCodePDUSessionResourceModify
 	ProcPDUSessionResourceRelease = message.ProcedureCodePDUSessionResourceRelease
 	ProcPDUSessionResourceSetup   = message.ProcedureCodePDUSessionResourceSetup
 	ProcUEContextRelease          = message.ProcedureCodeUEContextRelease

@@ -47,8 +47,23 @@ func sampleTransfers(t *testing.T) (req, rsp, fail, relCmd, relRsp []byte) {
 	return
 }
 
+var (
+	oldUPF = GTPTunnel{Addr: netip.MustParseAddr("10.100.200.1"), TEID: 0x11223344}
+	newUPF = GTPTunnel{Addr: netip.MustParseAddr("10.100.200.9"), TEID: 0x55667788}
+	gnbDL  = GTPTunnel{Addr: netip.MustParseAddr("10.100.200.2"), TEID: 7}
+)
+
+// sampleModifyTransfers are the transfers of an uplink move to newUPF.
+func sampleModifyTransfers(t *testing.T) (req, rsp, fail []byte) {
+	req = mustEncode(t, &ModifyRequestTransfer{ULTunnelModify: []ULTunnelModifyItem{{UL: newUPF, DL: gnbDL}}})
+	rsp = mustEncode(t, &ModifyResponseTransfer{DLTunnel: &gnbDL, ULTunnel: &newUPF})
+	fail = mustEncode(t, &ModifyUnsuccessfulTransfer{Cause: CauseUnknownPDUSessionID})
+	return
+}
+
 func roundTripCases(t *testing.T) map[string]Message {
 	req, rsp, fail, relCmd, relRsp := sampleTransfers(t)
+	modReq, modRsp, modFail := sampleModifyTransfers(t)
 	amfID, ranID := uint64(5), uint32(6)
 	cause := CauseSemanticError
 	key := [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}
@@ -114,14 +129,24 @@ func roundTripCases(t *testing.T) map[string]Message {
 		"PDU session resource release response": &PDUSessionResourceReleaseResponse{
 			UEIDs: ids, Sessions: []SessionTransfer{{1, relRsp}},
 		},
-		"UE context release request":          &UEContextReleaseRequest{UEIDs: ids, Sessions: []uint8{1, 2}, Cause: CauseUserInactivity},
-		"UE context release request bare":     &UEContextReleaseRequest{UEIDs: ids, Cause: CauseUserInactivity},
-		"UE context release command":          &UEContextReleaseCommand{UEIDs: ids, Cause: CauseDeregister},
-		"UE context release command AMF only": &UEContextReleaseCommand{UEIDs: UEIDs{AMFUENGAPID: 9}, AMFIDOnly: true, Cause: CauseNormalRelease},
-		"UE context release complete":         &UEContextReleaseComplete{UEIDs: ids},
-		"paging":                              &Paging{STMSI: stmsi, TAIs: []TAI{tai1, {PLMN: plmn3, TAC: 2}}},
-		"error indication":                    &ErrorIndication{AMFUENGAPID: &amfID, RANUENGAPID: &ranID, Cause: &cause},
-		"error indication empty":              &ErrorIndication{},
+		"PDU session resource modify request": &PDUSessionResourceModifyRequest{
+			UEIDs: ids, Sessions: []SessionModifyItem{{PDUSessionID: 1, NASPDU: testNAS, Transfer: modReq}, {PDUSessionID: 2, Transfer: modReq}},
+		},
+		"PDU session resource modify response": &PDUSessionResourceModifyResponse{
+			UEIDs: ids, Sessions: []SessionTransfer{{1, modRsp}}, Failed: []SessionTransfer{{2, modFail}},
+		},
+		"PDU session resource modify response failed": &PDUSessionResourceModifyResponse{
+			UEIDs: ids, Failed: []SessionTransfer{{9, modFail}},
+		},
+		"PDU session resource modify response bare": &PDUSessionResourceModifyResponse{UEIDs: ids},
+		"UE context release request":                &UEContextReleaseRequest{UEIDs: ids, Sessions: []uint8{1, 2}, Cause: CauseUserInactivity},
+		"UE context release request bare":           &UEContextReleaseRequest{UEIDs: ids, Cause: CauseUserInactivity},
+		"UE context release command":                &UEContextReleaseCommand{UEIDs: ids, Cause: CauseDeregister},
+		"UE context release command AMF only":       &UEContextReleaseCommand{UEIDs: UEIDs{AMFUENGAPID: 9}, AMFIDOnly: true, Cause: CauseNormalRelease},
+		"UE context release complete":               &UEContextReleaseComplete{UEIDs: ids},
+		"paging":                                    &Paging{STMSI: stmsi, TAIs: []TAI{tai1, {PLMN: plmn3, TAC: 2}}},
+		"error indication":                          &ErrorIndication{AMFUENGAPID: &amfID, RANUENGAPID: &ranID, Cause: &cause},
+		"error indication empty":                    &ErrorIndication{},
 	}
 }
 
@@ -272,29 +297,38 @@ func TestTransferRoundTrip(t *testing.T) {
 
 func TestEncodeRejectsBadInput(t *testing.T) {
 	bad := map[string]interface{ Encode() ([]byte, error) }{
-		"gNB ID too wide":        &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, ID: 1 << 22, IDBits: 22}, SupportedTAs: []SupportedTA{{TAC: 1, PLMNs: []BroadcastPLMN{{PLMN: plmn, Slices: []SNSSAI{slice1}}}}}},
-		"gNB ID bits 21":         &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, IDBits: 21}},
-		"no TAs":                 &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, IDBits: 22}},
-		"TA without slices":      &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, IDBits: 22}, SupportedTAs: []SupportedTA{{TAC: 1, PLMNs: []BroadcastPLMN{{PLMN: plmn}}}}},
-		"TAC over 24 bits":       &Paging{STMSI: stmsi, TAIs: []TAI{{PLMN: plmn, TAC: 1 << 24}}},
-		"bad PLMN":               &Paging{STMSI: stmsi, TAIs: []TAI{{PLMN: PLMN{MCC: "1", MNC: "01"}}}},
-		"no paging TAs":          &Paging{STMSI: stmsi},
-		"set ID over 10 bits":    &Paging{STMSI: STMSI{AMFSetID: 1024}, TAIs: []TAI{tai1}},
-		"AMF UE NGAP ID 41 bits": &DownlinkNASTransport{UEIDs: UEIDs{AMFUENGAPID: 1 << 40}, NASPDU: testNAS},
-		"no NAS PDU":             &DownlinkNASTransport{UEIDs: ids},
-		"cell ID 37 bits":        &InitialUEMessage{NASPDU: testNAS, Location: UserLocation{TAI: tai1, NRCGI: NRCGI{PLMN: plmn, CellID: 1 << 36}}},
-		"no allowed NSSAI":       &InitialContextSetupRequest{UEIDs: ids, GUAMI: guami},
-		"sessions w/o UE AMBR":   &InitialContextSetupRequest{UEIDs: ids, GUAMI: guami, AllowedNSSAI: []SNSSAI{slice1}, Sessions: []SessionSetupItem{{PDUSessionID: 1, SNSSAI: slice1, Transfer: []byte{0}}}},
-		"session w/o transfer":   &PDUSessionResourceSetupRequest{UEIDs: ids, Sessions: []SessionSetupItem{{PDUSessionID: 1, SNSSAI: slice1}}},
-		"no sessions":            &PDUSessionResourceSetupRequest{UEIDs: ids},
-		"bad time to wait":       &NGSetupFailure{Cause: CauseUnknownPLMN, TimeToWait: 3},
-		"bad cause group":        &NGSetupFailure{Cause: Cause{Group: 9}},
-		"NG setup response bare": &NGSetupResponse{},
-		"IPv6 tunnel":            &SetupResponseTransfer{DLTunnel: GTPTunnel{Addr: netip.MustParseAddr("::1")}, QFIs: []uint8{1}},
-		"no QoS flows":           &SetupRequestTransfer{ULTunnel: GTPTunnel{Addr: netip.MustParseAddr("10.0.0.1")}},
-		"ARP level 0":            &SetupRequestTransfer{ULTunnel: GTPTunnel{Addr: netip.MustParseAddr("10.0.0.1")}, QoSFlows: []QoSFlowRequest{{QFI: 1}}},
-		"AMBR too high":          &SetupRequestTransfer{ULTunnel: GTPTunnel{Addr: netip.MustParseAddr("10.0.0.1")}, SessionAMBR: AMBR{Uplink: maxBitRate + 1}, QoSFlows: []QoSFlowRequest{{QFI: 1, ARP: ARP{Level: 1}}}},
-		"AMF-only with RAN ID":   &UEContextReleaseCommand{UEIDs: ids, AMFIDOnly: true},
+		"gNB ID too wide":         &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, ID: 1 << 22, IDBits: 22}, SupportedTAs: []SupportedTA{{TAC: 1, PLMNs: []BroadcastPLMN{{PLMN: plmn, Slices: []SNSSAI{slice1}}}}}},
+		"gNB ID bits 21":          &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, IDBits: 21}},
+		"no TAs":                  &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, IDBits: 22}},
+		"TA without slices":       &NGSetupRequest{GlobalGNBID: GlobalGNBID{PLMN: plmn, IDBits: 22}, SupportedTAs: []SupportedTA{{TAC: 1, PLMNs: []BroadcastPLMN{{PLMN: plmn}}}}},
+		"TAC over 24 bits":        &Paging{STMSI: stmsi, TAIs: []TAI{{PLMN: plmn, TAC: 1 << 24}}},
+		"bad PLMN":                &Paging{STMSI: stmsi, TAIs: []TAI{{PLMN: PLMN{MCC: "1", MNC: "01"}}}},
+		"no paging TAs":           &Paging{STMSI: stmsi},
+		"set ID over 10 bits":     &Paging{STMSI: STMSI{AMFSetID: 1024}, TAIs: []TAI{tai1}},
+		"AMF UE NGAP ID 41 bits":  &DownlinkNASTransport{UEIDs: UEIDs{AMFUENGAPID: 1 << 40}, NASPDU: testNAS},
+		"no NAS PDU":              &DownlinkNASTransport{UEIDs: ids},
+		"cell ID 37 bits":         &InitialUEMessage{NASPDU: testNAS, Location: UserLocation{TAI: tai1, NRCGI: NRCGI{PLMN: plmn, CellID: 1 << 36}}},
+		"no allowed NSSAI":        &InitialContextSetupRequest{UEIDs: ids, GUAMI: guami},
+		"sessions w/o UE AMBR":    &InitialContextSetupRequest{UEIDs: ids, GUAMI: guami, AllowedNSSAI: []SNSSAI{slice1}, Sessions: []SessionSetupItem{{PDUSessionID: 1, SNSSAI: slice1, Transfer: []byte{0}}}},
+		"session w/o transfer":    &PDUSessionResourceSetupRequest{UEIDs: ids, Sessions: []SessionSetupItem{{PDUSessionID: 1, SNSSAI: slice1}}},
+		"no sessions":             &PDUSessionResourceSetupRequest{UEIDs: ids},
+		"bad time to wait":        &NGSetupFailure{Cause: CauseUnknownPLMN, TimeToWait: 3},
+		"bad cause group":         &NGSetupFailure{Cause: Cause{Group: 9}},
+		"NG setup response bare":  &NGSetupResponse{},
+		"IPv6 tunnel":             &SetupResponseTransfer{DLTunnel: GTPTunnel{Addr: netip.MustParseAddr("::1")}, QFIs: []uint8{1}},
+		"no QoS flows":            &SetupRequestTransfer{ULTunnel: GTPTunnel{Addr: netip.MustParseAddr("10.0.0.1")}},
+		"ARP level 0":             &SetupRequestTransfer{ULTunnel: GTPTunnel{Addr: netip.MustParseAddr("10.0.0.1")}, QoSFlows: []QoSFlowRequest{{QFI: 1}}},
+		"AMBR too high":           &SetupRequestTransfer{ULTunnel: GTPTunnel{Addr: netip.MustParseAddr("10.0.0.1")}, SessionAMBR: AMBR{Uplink: maxBitRate + 1}, QoSFlows: []QoSFlowRequest{{QFI: 1, ARP: ARP{Level: 1}}}},
+		"AMF-only with RAN ID":    &UEContextReleaseCommand{UEIDs: ids, AMFIDOnly: true},
+		"no modify items":         &ModifyRequestTransfer{},
+		"five modify items":       &ModifyRequestTransfer{ULTunnelModify: make([]ULTunnelModifyItem, 5)},
+		"modify UL not IPv4":      &ModifyRequestTransfer{ULTunnelModify: []ULTunnelModifyItem{{UL: GTPTunnel{Addr: netip.MustParseAddr("::1")}, DL: gnbDL}}},
+		"modify DL missing":       &ModifyRequestTransfer{ULTunnelModify: []ULTunnelModifyItem{{UL: newUPF}}},
+		"modify response IPv6":    &ModifyResponseTransfer{ULTunnel: &GTPTunnel{Addr: netip.MustParseAddr("::1")}},
+		"modify cause group":      &ModifyUnsuccessfulTransfer{Cause: Cause{Group: 7}},
+		"modify w/o sessions":     &PDUSessionResourceModifyRequest{UEIDs: ids},
+		"modify w/o transfer":     &PDUSessionResourceModifyRequest{UEIDs: ids, Sessions: []SessionModifyItem{{PDUSessionID: 1}}},
+		"modify rsp w/o transfer": &PDUSessionResourceModifyResponse{UEIDs: ids, Failed: []SessionTransfer{{PDUSessionID: 1}}},
 	}
 	for name, m := range bad {
 		if b, err := m.Encode(); err == nil {

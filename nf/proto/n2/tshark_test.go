@@ -42,18 +42,7 @@ func TestTsharkDecodes(t *testing.T) {
 	}
 	add("free5gc NG setup request", ngSetup)
 
-	pcap := filepath.Join(t.TempDir(), "ngap.pcap")
-	if err := os.WriteFile(pcap, pcapUser0(frames), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, tshark, "-n", "-r", pcap,
-		"-o", `uat:user_dlts:"User 0 (DLT=147)","ngap","0","","0",""`, "-V").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
-	}
-	for i, frame := range splitFrames(string(out)) {
+	for i, frame := range tsharkFrames(t, tshark, frames) {
 		if i >= len(names) {
 			break
 		}
@@ -70,6 +59,24 @@ func TestTsharkDecodes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tsharkFrames has tshark dissect frames as NGAP and returns its verbose
+// output, one string per frame.
+func tsharkFrames(t *testing.T, tshark string, frames [][]byte) []string {
+	t.Helper()
+	pcap := filepath.Join(t.TempDir(), "ngap.pcap")
+	if err := os.WriteFile(pcap, pcapUser0(frames), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, tshark, "-n", "-r", pcap,
+		"-o", `uat:user_dlts:"User 0 (DLT=147)","ngap","0","","0",""`, "-V").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	return splitFrames(string(out))
 }
 
 // nasSamples are plain NAS messages to carry inside NGAP for Wireshark.
