@@ -64,6 +64,11 @@ type coreOptions struct {
 	authTTL time.Duration
 	// suciKeys are the UDM's home network private keys.
 	suciKeys []udm.SUCIKey
+	// internetPool is the UPF's part of the internet pool (default all of
+	// it), so that UPFs added later can own the rest.
+	internetPool string
+	// moveAfter is the SMF's upf_drain.move_after (0: the default).
+	moveAfter time.Duration
 }
 
 // core is the whole 5G core, a gNB and the test's data network, running
@@ -139,11 +144,19 @@ func startCore(t testing.TB, o coreOptions) *core {
 	c.nssf, err = nssf.New(nssfConfig(nrfURI), quiet())
 	c.start("nssf", c.nssf, err)
 
-	c.upf, err = upf.New(upfConfig(freeLoopback(t, 8805, 2152), nrfURI), quiet())
+	ucfg := upfConfig(freeLoopback(t, 8805, 2152), nrfURI)
+	if o.internetPool != "" {
+		ucfg.UEPools[0].CIDR = o.internetPool
+	}
+	c.upf, err = upf.New(ucfg, quiet())
 	c.start("upf", c.upf, err)
 	c.dn = newEchoDN(c.upf.MemoryN6())
 	c.start("dn", c.dn, nil)
-	c.smf, err = smf.New(smfConfig(nrfURI), quiet())
+	scfg := smfConfig(nrfURI)
+	if o.moveAfter > 0 {
+		scfg.UPFDrain.MoveAfter, scfg.UPFDrain.Hold = o.moveAfter, o.moveAfter
+	}
+	c.smf, err = smf.New(scfg, quiet())
 	c.start("smf", c.smf, err)
 
 	gcfg := amfConfig(nrfURI)
