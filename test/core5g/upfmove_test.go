@@ -24,7 +24,6 @@ func (c *core) addUPF(name, pool string) (*upf.NF, *echoDN) {
 	return u, dn
 }
 
-
 // TestUPFScaleOutAndDrain: sessions open on one UPF; a second UPF joins
 // (through the NRF) and takes the new sessions; the first drains
 // (SUSPENDED in the NRF) and the SMF moves its sessions to the second
