@@ -7,7 +7,7 @@ package lab
 import (
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/corebox/corebox/labs/report"
 )
 
 // Lab is one lab file.
@@ -24,7 +24,9 @@ type Lab struct {
 	// Extra are --set values the lab does not declare: they go to the
 	// profile, which must declare them.
 	Extra map[string]string `yaml:"-"`
-	Steps []Step            `yaml:"steps"`
+	// Monitor samples time series while the steps run.
+	Monitor *Monitor `yaml:"monitor"`
+	Steps   []Step   `yaml:"steps"`
 
 	// Source is where the lab was read from ("shipped:5g-basic", a path).
 	Source string `yaml:"-"`
@@ -56,19 +58,14 @@ type Step struct {
 	Idle       *UEStep         `yaml:"idle"`
 	Deregister *DeregisterStep `yaml:"deregister"`
 	Assert     *AssertStep     `yaml:"assert"`
+	Wait       *WaitStep       `yaml:"wait"`
+	Scale      *ScaleStep      `yaml:"scale"`
+	Resize     *ResizeStep     `yaml:"resize"`
+	// Await names an earlier background step to wait for.
+	Await string `yaml:"await"`
 
 	// Line is the step's line in the lab file.
 	Line int `yaml:"-"`
-}
-
-// UnmarshalYAML records the step's line for error messages.
-func (s *Step) UnmarshalYAML(n *yaml.Node) error {
-	type plain Step
-	if err := n.Decode((*plain)(s)); err != nil {
-		return err
-	}
-	s.Line = n.Line
-	return nil
 }
 
 // UEStep acts on the UEs of one simulator NF.
@@ -91,11 +88,27 @@ type SessionStep struct {
 type TrafficStep struct {
 	UEStep `yaml:",inline"`
 	// Target is host:port; ${nf.net} names an instance's address.
-	Target   string        `yaml:"target"`
+	Target string `yaml:"target"`
+	// Count requests per UE, or Duration/Interval of them.
 	Count    int           `yaml:"count"`
+	Duration time.Duration `yaml:"duration"`
 	Interval time.Duration `yaml:"interval"`
 	Size     int           `yaml:"size"`
 	Wait     time.Duration `yaml:"wait"`
+	// MaxLoss is the share of requests that may go unanswered before the
+	// step fails (default 0: any loss fails it).
+	MaxLoss float64 `yaml:"max_loss"`
+	// Background starts the traffic and goes on with the next steps; an
+	// await step (or the end of the steps) waits for it.
+	Background bool `yaml:"background"`
+}
+
+// requests is how many echo requests each UE sends.
+func (t TrafficStep) requests() int {
+	if t.Duration > 0 && t.Interval > 0 {
+		return max(1, int(t.Duration/t.Interval))
+	}
+	return t.Count
 }
 
 // DeregisterStep deregisters every UE.
@@ -104,13 +117,104 @@ type DeregisterStep struct {
 	SwitchOff bool `yaml:"switch_off"`
 }
 
-// AssertStep checks a metric of an earlier step; the run fails when the
-// value is outside [Min, Max].
+// AssertStep checks a metric of an earlier step or of a monitor series;
+// the run fails when the value is outside [Min, Max]. With Of, the value
+// checked is the ratio of the two (UPF packets counted / UE requests
+// sent, say).
 type AssertStep struct {
-	Step   string   `yaml:"step"`
-	Metric string   `yaml:"metric"`
-	Min    *float64 `yaml:"min"`
-	Max    *float64 `yaml:"max"`
+	Ref `yaml:",inline"`
+	Of  *Ref     `yaml:"of"`
+	Min *float64 `yaml:"min"`
+	Max *float64 `yaml:"max"`
+}
+
+// Ref names a value: Metric of the step named Step, or of the monitor
+// series named Monitor.
+type Ref struct {
+	Step    string `yaml:"step"`
+	Monitor string `yaml:"monitor"`
+	Metric  string `yaml:"metric"`
+}
+
+// String is "sent of load" or "total of monitor.upf_ul".
+func (r Ref) String() string {
+	if r.Monitor != "" {
+		return r.Metric + " of monitor." + r.Monitor
+	}
+	return r.Metric + " of " + r.Step
+}
+
+// WaitStep waits a fixed time (For), or until a condition holds (Until,
+// polled, failing after Timeout).
+type WaitStep struct {
+	For     time.Duration `yaml:"for"`
+	Until   *Condition    `yaml:"until"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Condition is on one NF: its replica count, or the sum of a metric over
+// its running instances within [Min, Max].
+type Condition struct {
+	NF       string            `yaml:"nf"`
+	Replicas *int              `yaml:"replicas"`
+	Metric   string            `yaml:"metric"`
+	Labels   map[string]string `yaml:"labels"`
+	Min      *float64          `yaml:"min"`
+	Max      *float64          `yaml:"max"`
+}
+
+// ScaleStep sets an NF's replica count.
+type ScaleStep struct {
+	NF       string `yaml:"nf"`
+	Replicas *int   `yaml:"replicas"`
+}
+
+// ResizeStep changes one instance's CPU and memory limits in place.
+type ResizeStep struct {
+	NF    string   `yaml:"nf"`
+	Index int      `yaml:"index"`
+	CPUs  *float64 `yaml:"cpus"`
+	// Memory is a size such as 256Mi; "0" lifts the limit.
+	Memory string `yaml:"memory"`
+}
+
+// Monitor samples series every Interval while the steps run.
+type Monitor struct {
+	Interval time.Duration `yaml:"interval"`
+	Series   []SeriesSpec  `yaml:"series"`
+}
+
+// SeriesSpec is one monitored quantity: a metric summed over an NF's
+// running instances (Rate: its per-second increase), an NF's ready
+// replicas, or the loss between two rate series.
+type SeriesSpec struct {
+	Name     string            `yaml:"name"`
+	NF       string            `yaml:"nf"`
+	Metric   string            `yaml:"metric"`
+	Labels   map[string]string `yaml:"labels"`
+	Rate     bool              `yaml:"rate"`
+	Scale    float64           `yaml:"scale"`
+	Replicas bool              `yaml:"replicas"`
+	Loss     *LossSpec         `yaml:"loss"`
+}
+
+// LossSpec names the rate series of requests sent and replies received.
+type LossSpec struct {
+	Sent     string `yaml:"sent"`
+	Received string `yaml:"received"`
+}
+
+// Kind is the series' report kind.
+func (s SeriesSpec) Kind() string {
+	switch {
+	case s.Replicas:
+		return report.KindReplicas
+	case s.Loss != nil:
+		return report.KindLoss
+	case s.Rate:
+		return report.KindRate
+	}
+	return report.KindGauge
 }
 
 // Kind is the step's action name.
@@ -128,15 +232,26 @@ func (s Step) Kind() string {
 		return "deregister"
 	case s.Assert != nil:
 		return "assert"
+	case s.Wait != nil:
+		return "wait"
+	case s.Scale != nil:
+		return "scale"
+	case s.Resize != nil:
+		return "resize"
+	case s.Await != "":
+		return "await"
 	}
 	return ""
 }
+
+// background says whether the step runs while the next ones do.
+func (s Step) background() bool { return s.Traffic != nil && s.Traffic.Background }
 
 // actions counts the actions set on a step (exactly one is valid).
 func (s Step) actions() int {
 	n := 0
 	for _, set := range []bool{s.Register != nil, s.Session != nil, s.Traffic != nil, s.Idle != nil,
-		s.Deregister != nil, s.Assert != nil} {
+		s.Deregister != nil, s.Assert != nil, s.Wait != nil, s.Scale != nil, s.Resize != nil, s.Await != ""} {
 		if set {
 			n++
 		}

@@ -75,7 +75,7 @@ func Parse(name string, data []byte, set map[string]string) (*Lab, error) {
 	l.Variables = vars
 	l.Extra = extra
 	l.Source = name
-	if err := l.validate(name); err != nil {
+	if err := l.validate(name, positionsOf(expanded)); err != nil {
 		return nil, err
 	}
 	return l, nil

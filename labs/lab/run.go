@@ -34,9 +34,15 @@ type Options struct {
 
 // Runner runs labs through the daemon's API.
 type Runner struct {
-	API *api.Client
-	// OpsPort is the simulators' and UDR's ops port (default 9090).
+	API Orchestrator
+	// OpsPort is the simulators', UDR's and scraped NFs' ops port (default
+	// 9090).
 	OpsPort string
+	// Metrics reads instances' metrics for monitor series and wait steps
+	// (nil: GET /metrics on OpsPort).
+	Metrics MetricsSource
+	// PollEvery is how often wait steps poll (default 250ms).
+	PollEvery time.Duration
 }
 
 // Run brings the lab's profile up, provisions its subscribers, runs its
@@ -91,23 +97,8 @@ func (r *Runner) run(ctx context.Context, l *Lab, opts Options, rep *report.Repo
 		return err
 	}
 	fmt.Fprintf(out, "provisioned %d subscriber(s)\n", n)
-	var failed []string
-	for _, s := range l.Steps {
-		rs := r.step(rep, s.Name, s.Kind())
-		err := r.runStep(ctx, st, s, rs, rep)
-		rs.finish(err)
-		fmt.Fprintf(out, "%-12s %-10s %s\n", s.Name, s.Kind(), stepLine(rs))
-		if err != nil {
-			failed = append(failed, s.Name)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("steps failed: %s", strings.Join(failed, ", "))
-	}
-	return nil
+	x := &execution{r: r, profile: p.Name, rep: rep, out: &lockedWriter{w: out}, bg: newBackground()}
+	return x.steps(ctx, l)
 }
 
 // loadProfile loads the lab's profile, passing it the lab variables it

@@ -27,42 +27,36 @@ func (r *Runner) opsPort() string {
 	return defaultOpsPort
 }
 
-// runStep runs one lab step and fills its report entry.
-func (r *Runner) runStep(ctx context.Context, st *controller.Status, s Step, rs stepRun, rep *report.Report) error {
-	switch {
-	case s.Register != nil:
-		return r.ueStep(ctx, st, s.Register.NF, simapi.PathRegister, simapi.RegisterRequest{Selector: selector(*s.Register)}, rs)
-	case s.Session != nil:
-		ss := s.Session
-		req := simapi.SessionRequest{Selector: selector(ss.UEStep), DNN: ss.DNN, SST: ss.SST, SD: ss.SD, ID: ss.ID}
-		return r.ueStep(ctx, st, ss.NF, simapi.PathSessions, req, rs)
-	case s.Traffic != nil:
-		t := s.Traffic
-		target, err := resolveAddrs(st, t.Target)
-		if err != nil {
-			return err
-		}
-		req := simapi.TrafficRequest{Selector: selector(t.UEStep), Target: target, Count: t.Count,
-			Interval: simapi.Duration(t.Interval), Size: t.Size, Wait: simapi.Duration(t.Wait)}
-		return r.ueStep(ctx, st, t.NF, simapi.PathTraffic, req, rs)
-	case s.Idle != nil:
-		return r.ueStep(ctx, st, s.Idle.NF, simapi.PathIdle, simapi.IdleRequest{Selector: selector(*s.Idle)}, rs)
-	case s.Deregister != nil:
-		d := s.Deregister
-		return r.ueStep(ctx, st, d.NF, simapi.PathDeregister, simapi.DeregisterRequest{Selector: selector(d.UEStep), SwitchOff: d.SwitchOff}, rs)
-	case s.Assert != nil:
-		return assert(rep, *s.Assert, rs)
-	}
-	return fmt.Errorf("step %s has no action", s.Name)
-}
-
 func selector(u UEStep) simapi.Selector {
 	return simapi.Selector{Concurrency: u.Concurrency, Timeout: simapi.Duration(u.Timeout)}
 }
 
+// minBrokenGap is the least reply gap that counts a session as broken.
+const minBrokenGap = time.Second
+
+func (x *execution) traffic(ctx context.Context, t TrafficStep, rs stepRun) error {
+	st, err := x.r.API.Status(ctx, x.profile, false)
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", x.profile, err)
+	}
+	target, err := resolveAddrs(st, t.Target)
+	if err != nil {
+		return err
+	}
+	req := simapi.TrafficRequest{Selector: selector(t.UEStep), Target: target, Count: t.requests(),
+		Interval: simapi.Duration(t.Interval), Size: t.Size, Wait: simapi.Duration(t.Wait)}
+	return x.ueStep(ctx, t.NF, simapi.PathTraffic, req, rs, max(3*t.Interval, minBrokenGap), t.MaxLoss)
+}
+
 // ueStep posts req to every instance of the simulator NF and merges what
-// their UEs report. The step fails when any UE failed.
-func (r *Runner) ueStep(ctx context.Context, st *controller.Status, nf, path string, req any, rs stepRun) error {
+// their UEs report. The step fails when any UE failed, or (traffic) more
+// echo requests than maxLoss (a ratio) got no reply. brokenGap is a
+// traffic step's reply gap that counts a session as broken.
+func (x *execution) ueStep(ctx context.Context, nf, path string, req any, rs stepRun, brokenGap time.Duration, maxLoss float64) error {
+	st, err := x.r.API.Status(ctx, x.profile, false)
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", x.profile, err)
+	}
 	addrs, err := instancesOf(st, nf)
 	if err != nil {
 		return err
@@ -70,34 +64,53 @@ func (r *Runner) ueStep(ctx context.Context, st *controller.Status, nf, path str
 	var all []simapi.UEResult
 	for _, a := range addrs {
 		var res simapi.Results
-		if err := postJSON(ctx, "http://"+net.JoinHostPort(a, r.opsPort())+path, req, &res); err != nil {
+		if err := postJSON(ctx, "http://"+net.JoinHostPort(a, x.r.opsPort())+path, req, &res); err != nil {
 			return fmt.Errorf("%s on %s: %w", path, a, err)
 		}
 		all = append(all, res.UEs...)
 	}
-	fill(rs.Step, all)
+	fill(rs.Step, all, brokenGap)
 	if rs.UEs == 0 {
 		return fmt.Errorf("%s has no UEs", nf)
 	}
 	if rs.OK < rs.UEs {
 		return fmt.Errorf("%d of %d UEs failed", rs.UEs-rs.OK, rs.UEs)
 	}
-	if t := rs.Traffic; t != nil && t.Received < t.Sent {
-		return fmt.Errorf("%d of %d echo requests got no reply", t.Sent-t.Received, t.Sent)
+	if t := rs.Traffic; t != nil && t.LossRatio > maxLoss {
+		return fmt.Errorf("%d of %d echo requests got no reply (loss %s, allowed %s; %d broken sessions)",
+			t.Sent-t.Received, t.Sent, num(t.LossRatio), num(maxLoss), t.BrokenSessions)
 	}
 	return nil
 }
 
+// maxBrokenNamed bounds the broken UEs a report names.
+const maxBrokenNamed = 20
+
 // fill aggregates per-UE results into a report step.
-func fill(s *report.Step, ues []simapi.UEResult) {
+func fill(s *report.Step, ues []simapi.UEResult, brokenGap time.Duration) {
 	s.UEs = len(ues)
 	var tr *report.Traffic
+	if brokenGap > 0 {
+		tr = &report.Traffic{BrokenGapMs: float64(brokenGap.Milliseconds())}
+	}
+	broken := func(supi string, noReply bool) {
+		if noReply {
+			tr.UEsWithoutReplies++
+		}
+		tr.BrokenSessions++
+		if len(tr.BrokenUEs) < maxBrokenNamed {
+			tr.BrokenUEs = append(tr.BrokenUEs, supi)
+		}
+	}
 	for _, u := range ues {
 		if !u.OK {
 			if s.Failures == nil {
 				s.Failures = map[string]int{}
 			}
 			s.Failures[u.Error]++
+			if tr != nil {
+				broken(u.SUPI, true)
+			}
 			continue
 		}
 		s.OK++
@@ -109,6 +122,9 @@ func fill(s *report.Step, ues []simapi.UEResult) {
 			tr.Sent += u.Traffic.Sent
 			tr.Received += u.Traffic.Received
 			tr.RTTs = append(tr.RTTs, u.Traffic.RTTMs...)
+			if tr.BrokenGapMs > 0 && brokeOff(*u.Traffic, tr.BrokenGapMs) {
+				broken(u.SUPI, u.Traffic.Received == 0)
+			}
 		}
 	}
 	s.LatencyMs = report.Summarize(s.Samples)
@@ -121,23 +137,10 @@ func fill(s *report.Step, ues []simapi.UEResult) {
 	}
 }
 
-func assert(rep *report.Report, a AssertStep, rs stepRun) error {
-	target := rep.Find(a.Step)
-	if target == nil {
-		return fmt.Errorf("step %s did not run", a.Step)
-	}
-	v, ok := target.Metric(a.Metric)
-	if !ok {
-		return fmt.Errorf("step %s has no %s", a.Step, a.Metric)
-	}
-	rs.Assert = &report.Assert{Step: a.Step, Metric: a.Metric, Value: v, Min: a.Min, Max: a.Max}
-	if a.Min != nil && v < *a.Min {
-		return fmt.Errorf("%s of %s is %.4g, want >= %.4g", a.Metric, a.Step, v, *a.Min)
-	}
-	if a.Max != nil && v > *a.Max {
-		return fmt.Errorf("%s of %s is %.4g, want <= %.4g", a.Metric, a.Step, v, *a.Max)
-	}
-	return nil
+// brokeOff: the UE got no reply, or its replies stopped more than gapMs
+// before its last request.
+func brokeOff(t simapi.TrafficOutcome, gapMs float64) bool {
+	return t.Received == 0 || t.LastSendMs-t.LastReplyMs > gapMs
 }
 
 // provision adds every subscriber range to the profile's UDR (replacing

@@ -61,8 +61,15 @@ func (h Histogram) SVG(title string) template.HTML {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"hist": func(xs []float64, title string) template.HTML { return Bin(xs, 30).SVG(title) },
-	"ms":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"hist":  func(xs []float64, title string) template.HTML { return Bin(xs, 30).SVG(title) },
+	"ms":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"chart": func(m *Monitor, steps []*Step) template.HTML { return m.SVG(steps) },
+	"sval": func(s *Series, metric string) string {
+		if v, ok := s.Value(metric); ok {
+			return number(v)
+		}
+		return ""
+	},
 }).Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>corebox lab {{.Lab}}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
@@ -71,12 +78,18 @@ th{background:#eee}td.l{text-align:left}.fail{color:#b00;font-weight:bold}.pass{
 <p>Profile {{.Profile}}, from {{.Source}}, started {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.1f" .Seconds}} s.
 {{with .Error}}<br><span class="fail">{{.}}</span>{{end}}</p>
 <table><tr><th>step</th><th>kind</th><th>result</th><th>s</th><th>UEs</th><th>ok</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>sent</th><th>received</th><th>loss</th><th>RTT p50 ms</th><th>RTT p99 ms</th><th class="l">detail</th></tr>
-{{range .Steps}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}</td><td>{{if .Passed}}<span class="pass">pass</span>{{else}}<span class="fail">fail</span>{{end}}</td>
+{{range .Steps}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}{{if .Background}} (background){{end}}</td><td>{{if .Passed}}<span class="pass">pass</span>{{else}}<span class="fail">fail</span>{{end}}</td>
 <td>{{printf "%.2f" .Seconds}}</td><td>{{if .UEs}}{{.UEs}}{{end}}</td><td>{{if .UEs}}{{.OK}}{{end}}</td>
 {{with .LatencyMs}}<td>{{ms .P50}}</td><td>{{ms .P90}}</td><td>{{ms .P99}}</td><td>{{ms .Max}}</td>{{else}}<td></td><td></td><td></td><td></td>{{end}}
 {{with .Traffic}}<td>{{.Sent}}</td><td>{{.Received}}</td><td>{{printf "%.4f" .LossRatio}}</td>{{with .RTTMs}}<td>{{ms .P50}}</td><td>{{ms .P99}}</td>{{else}}<td></td><td></td>{{end}}{{else}}<td></td><td></td><td></td><td></td><td></td>{{end}}
-<td class="l">{{with .Assert}}{{.Metric}} of {{.Step}} = {{printf "%.4g" .Value}}{{with .Min}} (min {{.}}){{end}}{{with .Max}} (max {{.}}){{end}}{{end}}{{with .Error}} {{.}}{{end}}{{range $why, $n := .Failures}} {{$n}}× {{$why}};{{end}}</td></tr>
+<td class="l">{{.Detail}}{{with .Assert}}{{.Metric}} of {{with .Monitor}}monitor.{{.}}{{else}}{{.Step}}{{end}}{{if .Of}} / {{.Of}} = {{printf "%.6g" .Measured}} / {{printf "%.6g" .OfValue}}{{end}} = {{printf "%.4g" .Value}}{{with .Min}} (min {{.}}){{end}}{{with .Max}} (max {{.}}){{end}}{{end}}{{with .Traffic}}{{if .BrokenSessions}} broken sessions {{.BrokenSessions}} ({{.UEsWithoutReplies}} without replies{{with .BrokenUEs}}: {{range .}}{{.}} {{end}}{{end}}){{end}}{{end}}{{with .Error}} {{.}}{{end}}{{range $why, $n := .Failures}} {{$n}}× {{$why}};{{end}}</td></tr>
 {{end}}</table>
+{{with .Monitor}}<h2>Over time</h2>
+{{chart . $.Steps}}
+<table><tr><th>series</th><th>kind</th><th class="l">source</th><th>last</th><th>min</th><th>max</th><th>total</th><th>scrape errors</th></tr>
+{{range .Series}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}</td><td class="l">{{.NF}} {{.Metric}}{{range $k, $v := .Labels}} {{$k}}={{$v}}{{end}}{{range .Of}} {{.}}{{end}}</td>
+<td>{{sval . "last"}}</td><td>{{sval . "min"}}</td><td>{{sval . "max"}}</td><td>{{sval . "total"}}</td><td>{{if .ScrapeErrors}}{{.ScrapeErrors}} ({{.LastError}}){{end}}</td></tr>
+{{end}}</table>{{end}}
 {{range .Steps}}{{if .Samples}}<h3>{{.Name}}: time per UE</h3>{{hist .Samples (printf "%s, %d UEs" .Name .UEs)}}{{end}}
 {{with .Traffic}}{{if .RTTs}}<h3>echo round-trip times</h3>{{hist .RTTs "RTT"}}{{end}}{{end}}{{end}}
 </body></html>

@@ -1,6 +1,6 @@
 // Package report is a lab run's outcome: per-step timings and outcomes,
-// written as report.json and report.html (a per-step table and latency
-// histograms as inline SVG).
+// written as report.json and report.html (a per-step table, latency
+// histograms, and the monitor's series over time as inline SVG).
 package report
 
 import (
@@ -24,6 +24,8 @@ type Report struct {
 	Passed    bool              `json:"passed"`
 	Error     string            `json:"error,omitempty"`
 	Steps     []*Step           `json:"steps"`
+	// Monitor holds the time series sampled while the steps ran.
+	Monitor *Monitor `json:"monitor,omitempty"`
 }
 
 // Step is one step's outcome.
@@ -34,6 +36,10 @@ type Step struct {
 	Seconds float64   `json:"seconds"`
 	Passed  bool      `json:"passed"`
 	Error   string    `json:"error,omitempty"`
+	// Background: the step ran while the next ones did.
+	Background bool `json:"background,omitempty"`
+	// Detail says what a control step did or saw ("upf: 3 ready").
+	Detail string `json:"detail,omitempty"`
 
 	// For UE steps: how many UEs acted, succeeded, and why others failed.
 	UEs      int            `json:"ues,omitempty"`
@@ -50,20 +56,34 @@ type Step struct {
 
 // Traffic is the echo exchange of a traffic step, over all UEs.
 type Traffic struct {
-	Sent      int       `json:"sent"`
-	Received  int       `json:"received"`
-	LossRatio float64   `json:"loss_ratio"`
-	RTTMs     *Summary  `json:"rtt_ms,omitempty"`
-	RTTs      []float64 `json:"rtts_ms,omitempty"`
+	Sent      int     `json:"sent"`
+	Received  int     `json:"received"`
+	LossRatio float64 `json:"loss_ratio"`
+	// UEsWithoutReplies got no reply at all; BrokenSessions (a superset)
+	// are those and the UEs whose last reply came more than BrokenGapMs
+	// (max(3 intervals, 1 s)) before their last request. UEs that failed
+	// the step count in both. BrokenUEs names the first few.
+	UEsWithoutReplies int       `json:"ues_without_replies"`
+	BrokenSessions    int       `json:"broken_sessions"`
+	BrokenUEs         []string  `json:"broken_ues,omitempty"`
+	BrokenGapMs       float64   `json:"broken_gap_ms,omitempty"`
+	RTTMs             *Summary  `json:"rtt_ms,omitempty"`
+	RTTs              []float64 `json:"rtts_ms,omitempty"`
 }
 
-// Assert is an assert step's check.
+// Assert is an assert step's check: of a step's metric, or of a monitor
+// series' (Monitor names it). With Of, Value is the ratio Measured /
+// OfValue, OfValue being what Of names ("sent of load").
 type Assert struct {
-	Step   string   `json:"step"`
-	Metric string   `json:"metric"`
-	Value  float64  `json:"value"`
-	Min    *float64 `json:"min,omitempty"`
-	Max    *float64 `json:"max,omitempty"`
+	Step     string   `json:"step,omitempty"`
+	Monitor  string   `json:"monitor,omitempty"`
+	Metric   string   `json:"metric"`
+	Value    float64  `json:"value"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Of       string   `json:"of,omitempty"`
+	OfValue  float64  `json:"of_value,omitempty"`
+	Measured float64  `json:"measured,omitempty"`
 }
 
 // Summary holds percentiles of a sample.
@@ -99,7 +119,7 @@ func quantile(s []float64, q float64) float64 {
 
 // Metrics are the names an assert step may check.
 var Metrics = []string{"ok", "failed", "ok_ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-	"sent", "received", "loss_ratio", "rtt_p50_ms", "rtt_p99_ms", "seconds"}
+	"sent", "received", "loss_ratio", "rtt_p50_ms", "rtt_p99_ms", "ues_without_replies", "broken_sessions", "seconds"}
 
 // Metric returns one of Metrics for this step; false when the step has no
 // such value (a latency of a step without UEs).
@@ -122,11 +142,12 @@ func (s *Step) Metric(name string) (float64, bool) {
 			return 0, false
 		}
 		return map[string]float64{"p50_ms": lat.P50, "p90_ms": lat.P90, "p99_ms": lat.P99, "max_ms": lat.Max}[name], true
-	case "sent", "received", "loss_ratio":
+	case "sent", "received", "loss_ratio", "ues_without_replies", "broken_sessions":
 		if tr == nil {
 			return 0, false
 		}
-		return map[string]float64{"sent": float64(tr.Sent), "received": float64(tr.Received), "loss_ratio": tr.LossRatio}[name], true
+		return map[string]float64{"sent": float64(tr.Sent), "received": float64(tr.Received), "loss_ratio": tr.LossRatio,
+			"ues_without_replies": float64(tr.UEsWithoutReplies), "broken_sessions": float64(tr.BrokenSessions)}[name], true
 	case "rtt_p50_ms", "rtt_p99_ms":
 		if tr == nil || tr.RTTMs == nil {
 			return 0, false

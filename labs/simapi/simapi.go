@@ -105,6 +105,12 @@ type TrafficOutcome struct {
 	Sent     int       `json:"sent"`
 	Received int       `json:"received"`
 	RTTMs    []float64 `json:"rtt_ms"` // one per reply, in arrival order
+	// LastSendMs and LastReplyMs are when the UE sent its last request and
+	// got its last reply, in ms since its first send (LastReplyMs is 0
+	// without replies). A reply gap before the last send shows a session
+	// whose traffic stopped mid-step (a broken session).
+	LastSendMs  float64 `json:"last_send_ms"`
+	LastReplyMs float64 `json:"last_reply_ms,omitempty"`
 }
 
 // UEState is one UE as the simulator sees it.

@@ -45,12 +45,14 @@ func readSeq(p []byte) uint64 {
 
 // measure sends count echo requests at the interval through send and
 // matches the replies, until all came back or wait passed after the last
-// send (or ctx ended). RTTs are in arrival order.
-// measure sends and times the echo requests. sendErr is the first send
-// that failed (the rest are still tried): a UE whose every send fails
-// reports why instead of an unexplained zero.
+// send (or ctx ended). RTTs are in arrival order; the outcome also says
+// when the last request went and the last reply came. sendErr is the
+// first send that failed (the rest are still tried): a UE whose every send
+// fails reports why instead of an unexplained zero.
 func measure(ctx context.Context, p echoParams, send func(payload []byte) error, replies <-chan echoReply) (out simapi.TrafficOutcome, sendErr error) {
 	sentAt := make(map[uint64]time.Time, p.count)
+	var first time.Time
+	sinceFirst := func(t time.Time) float64 { return float64(t.Sub(first).Microseconds()) / 1000 }
 	mask := uint64(1)<<(8*uint(seqLen(p.size))) - 1
 	if seqLen(p.size) == 8 {
 		mask = ^uint64(0)
@@ -64,6 +66,7 @@ func measure(ctx context.Context, p echoParams, send func(payload []byte) error,
 			delete(sentAt, seq)
 			out.Received++
 			out.RTTMs = append(out.RTTMs, float64(r.at.Sub(t).Microseconds())/1000)
+			out.LastReplyMs = max(out.LastReplyMs, sinceFirst(r.at))
 		}
 	}
 	tick := time.NewTicker(max(p.interval, time.Microsecond))
@@ -72,7 +75,12 @@ func measure(ctx context.Context, p echoParams, send func(payload []byte) error,
 		payload := make([]byte, p.size)
 		seq := uint64(i+1) & mask
 		putSeq(payload, seq)
-		sentAt[seq] = time.Now()
+		now := time.Now()
+		if i == 0 {
+			first = now
+		}
+		sentAt[seq] = now
+		out.LastSendMs = sinceFirst(now)
 		out.Sent++
 		if err := send(payload); err != nil {
 			delete(sentAt, seq) // lost: nothing to wait for
