@@ -21,7 +21,8 @@ type bufferedPacket struct {
 // buffer holds a packet (downlink, in practice) while the session's FAR
 // buffers, and tells the SMF (Downlink Data Report) once per buffering
 // period.
-func (n *NF) buffer(s *session, rs *ruleSet, pdr *pdrRule, dir direction, buf []byte, off int) {
+func (l *lane) buffer(s *session, rs *ruleSet, pdr *pdrRule, dir direction, buf []byte, off int) {
+	n := l.n
 	s.mu.Lock()
 	if cur := s.rules.Load(); cur != rs {
 		// A modification (and its flush) ran since we matched: decide again
@@ -29,9 +30,9 @@ func (n *NF) buffer(s *session, rs *ruleSet, pdr *pdrRule, dir direction, buf []
 		// flushed ones nor stays behind in a buffer nobody flushes.
 		s.mu.Unlock()
 		if p := cur.byID[pdr.id]; p != nil {
-			n.process(s, cur, p, dir, buf, off)
+			l.process(s, cur, p, dir, buf, off)
 		} else {
-			n.stats.drop(dropNoPDR)
+			l.st.drop(dropNoPDR)
 		}
 		return
 	}
@@ -42,7 +43,7 @@ func (n *NF) buffer(s *session, rs *ruleSet, pdr *pdrRule, dir direction, buf []
 		s.buf = append(s.buf, bufferedPacket{pdr: pdr.id, dir: dir, buf: held})
 		n.stats.buffered.Add(1)
 	} else {
-		n.stats.drop(dropBufferFull)
+		l.st.drop(dropBufferFull)
 	}
 	if !pdr.far.notify {
 		return
@@ -57,7 +58,8 @@ func (n *NF) buffer(s *session, rs *ruleSet, pdr *pdrRule, dir direction, buf []
 
 // flush sends the buffered packets whose PDR now forwards, in order, keeps
 // those still buffered and discards the rest. Call with s.mu held, before
-// rs is published, so no new packet can overtake them.
+// rs is published, so no new packet can overtake them: they go out at
+// once on the control lane, before any worker can match a packet with rs.
 func (s *session) flush(rs *ruleSet) {
 	if len(s.buf) == 0 {
 		return
@@ -69,12 +71,12 @@ func (s *session) flush(rs *ruleSet) {
 		switch {
 		case pdr != nil && pdr.far.action == actForward:
 			n.stats.buffered.Add(-1)
-			n.forward(pdr, p.dir, p.buf, dlHeadroom)
+			n.control.forward(pdr, p.dir, p.buf, dlHeadroom)
 		case pdr != nil && pdr.far.action == actBuffer:
 			kept = append(kept, p)
 		default:
 			n.stats.buffered.Add(-1)
-			n.stats.drop(dropBufferDiscarded)
+			n.control.st.drop(dropBufferDiscarded)
 		}
 	}
 	clear(s.buf[len(kept):])
@@ -88,7 +90,7 @@ func (s *session) flush(rs *ruleSet) {
 func (s *session) discardBuffer() {
 	for range s.buf {
 		s.n.stats.buffered.Add(-1)
-		s.n.stats.drop(dropBufferDiscarded)
+		s.n.control.st.drop(dropBufferDiscarded)
 	}
 	s.buf = nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -18,18 +19,27 @@ type Config struct {
 	Ops       nfkit.OpsConfig `yaml:"ops"`
 	PFCP      ListenConfig    `yaml:"pfcp"`
 	NodeID    string          `yaml:"node_id"`
-	GTPU      ListenConfig    `yaml:"gtpu"`
+	GTPU      GTPUConfig      `yaml:"gtpu"`
 	N3Address string          `yaml:"n3_address"`
 	N6        N6Config        `yaml:"n6"`
 	UEPools   []UEPool        `yaml:"ue_pools"`
 	NRF       NRFConfig       `yaml:"nrf"`
 	NSSAI     []Snssai        `yaml:"nssai"`
 	Buffer    BufferConfig    `yaml:"buffer"`
+	Workers   int             `yaml:"workers"`
 }
 
 // ListenConfig is a socket's host:port.
 type ListenConfig struct {
 	Listen string `yaml:"listen"`
+}
+
+// GTPUConfig is the N3 socket.
+type GTPUConfig struct {
+	Listen string `yaml:"listen"`
+	// GSO sends each downlink batch's runs of G-PDUs to one gNB as UDP
+	// GSO messages (see README.md).
+	GSO bool `yaml:"gso"`
 }
 
 // N6 modes.
@@ -110,7 +120,22 @@ func (c Config) Validate() error {
 	if c.Buffer.ReportInterval <= 0 {
 		add(fmt.Errorf("buffer.report_interval %v: want > 0", c.Buffer.ReportInterval))
 	}
+	if c.Workers < 0 || c.Workers > maxWorkers {
+		add(fmt.Errorf("workers %d: want 0 (one per CPU) .. %d", c.Workers, maxWorkers))
+	}
 	return errors.Join(errs...)
+}
+
+// maxWorkers is the most TUN queues Linux gives one device.
+const maxWorkers = 256
+
+// workers is the data path's parallelism: workers, else one per CPU the
+// process may use (GOMAXPROCS follows the affinity mask and CPU quota).
+func (c Config) workers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return min(runtime.GOMAXPROCS(0), maxWorkers)
 }
 
 func (c N6Config) validate() error {

@@ -43,13 +43,15 @@ func FuzzDownlink(f *testing.F) {
 	f.Add([]byte{0x45})
 	f.Add([]byte{0x60, 0, 0, 0})
 	l := startBenchLab(f)
+	wl := l.workerLane(f)
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		if len(pkt) > maxPacket {
 			return
 		}
 		buf := make([]byte, dlHeadroom+len(pkt))
 		copy(buf[dlHeadroom:], pkt)
-		l.upf.downlink(buf, dlHeadroom)
+		wl.downlink(buf, dlHeadroom)
+		wl.flush()
 	})
 }
 

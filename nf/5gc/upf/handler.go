@@ -139,27 +139,25 @@ func (n *NF) indexUE(s *session, want map[netip.Addr]bool) {
 	n.ueMu.Lock()
 	defer n.ueMu.Unlock()
 	for a := range s.ueAddrs {
-		if k := addrKey(a); !want[a] && n.byUE[k] == s {
-			delete(n.byUE, k)
+		if k := addrKey(a); !want[a] && n.byUE.get(k) == s {
+			n.byUE.set(k, nil)
 		}
 	}
 	for a := range want {
 		k := addrKey(a)
-		if old := n.byUE[k]; old != nil && old != s {
+		old := n.byUE.get(k)
+		if old != nil && old != s {
 			n.log.Warn("UE address moves to a new session", "ue", a, "old_seid", old.seid, "seid", s.seid)
 		}
-		n.byUE[k] = s
+		if old != s {
+			n.byUE.set(k, s)
+		}
 	}
 	s.ueAddrs = want
 }
 
 // sessionForUE finds the session of a UE by its IPv4 address.
-func (n *NF) sessionForUE(key uint32) *session {
-	n.ueMu.RLock()
-	s := n.byUE[key]
-	n.ueMu.RUnlock()
-	return s
-}
+func (n *NF) sessionForUE(key uint32) *session { return n.byUE.get(key) }
 
 func addrKey(a netip.Addr) uint32 {
 	b := a.As4()

@@ -50,11 +50,12 @@ func newUPF(t testing.TB, cfg Config, peerPort uint16) *NF {
 	return n
 }
 
-// runUPF runs n until the test ends and waits until it is ready.
+// runUPF runs n until the test ends and waits until it is ready and its
+// ops server (which metric scrapes) listens.
 func runUPF(t testing.TB, n *NF) *nfkittest.Running {
 	t.Helper()
 	r := nfkittest.Start(t, n)
-	nfkittest.Eventually(t, wait, "upf ready", func() bool { ok, _ := n.Ready(); return ok })
+	nfkittest.Eventually(t, wait, "upf ready", func() bool { ok, _ := n.Ready(); return ok && n.Ops().Addr() != nil })
 	return r
 }
 

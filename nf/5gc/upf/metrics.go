@@ -46,18 +46,28 @@ var dropReasonNames = [numDropReasons]string{
 	dropTxError:         "tx_error",
 }
 
-// dirStats are one direction's counters, padded so the uplink and
-// downlink loops do not share a cache line.
-type dirStats struct {
+// dirCounts are one direction's packet counters.
+type dirCounts struct {
 	rxPackets, rxBytes, txPackets, txBytes atomic.Uint64
-	_                                      [32]byte
 }
+
+// laneStats are the counters of one lane of the data path (a read loop,
+// or the control lane). Each lane writes only its own, padded off its
+// neighbours' cache lines, so the cores never contend for a counter; the
+// collector adds the lanes up.
+type laneStats struct {
+	_     [64]byte
+	dir   [2]dirCounts
+	drops [numDropReasons]atomic.Uint64
+	_     [64]byte
+}
+
+func (l *laneStats) drop(r dropReason) { l.drops[r].Add(1) }
 
 // stats are the data path's and the session handler's counters. Byte
 // counts are of the inner (user) IP packets.
 type stats struct {
-	dir           [2]dirStats
-	drops         [numDropReasons]atomic.Uint64
+	lanes         []*laneStats // fixed by New
 	buffered      atomic.Int64
 	established   atomic.Uint64
 	deleted       atomic.Uint64
@@ -67,7 +77,30 @@ type stats struct {
 	associations  atomic.Int64
 }
 
-func (s *stats) drop(r dropReason) { s.drops[r].Add(1) }
+func newStats(lanes int) *stats {
+	s := &stats{lanes: make([]*laneStats, lanes)}
+	for i := range s.lanes {
+		s.lanes[i] = new(laneStats)
+	}
+	return s
+}
+
+// totals adds up the lanes.
+func (s *stats) totals() (dir [2][4]uint64, drops [numDropReasons]uint64) {
+	for _, l := range s.lanes {
+		for d := range l.dir {
+			c := &l.dir[d]
+			dir[d][0] += c.rxPackets.Load()
+			dir[d][1] += c.rxBytes.Load()
+			dir[d][2] += c.txPackets.Load()
+			dir[d][3] += c.txBytes.Load()
+		}
+		for r := range l.drops {
+			drops[r] += l.drops[r].Load()
+		}
+	}
+	return dir, drops
+}
 
 // endpointCounts are what the GTP-U endpoint counts on our behalf.
 type endpointCounts struct {
@@ -77,7 +110,7 @@ type endpointCounts struct {
 // collector exports stats as Prometheus metrics.
 type collector struct {
 	n                                                   *NF
-	sessions, buffered, associations                    *prometheus.Desc
+	sessions, buffered, associations, workers           *prometheus.Desc
 	rxPackets, rxBytes, txPackets, txBytes, dropped     *prometheus.Desc
 	established, deleted, reports, errIndSent, errIndRx *prometheus.Desc
 }
@@ -90,6 +123,7 @@ func newCollector(n *NF) *collector {
 		sessions:     d("sessions", "PFCP sessions installed."),
 		buffered:     d("buffered_packets", "Downlink packets buffered for idle UEs."),
 		associations: d("pfcp_associations", "PFCP associations with SMFs."),
+		workers:      d("workers", "Data-path workers: N3 read loops, and as many N6 (TUN) queues."),
 		rxPackets:    d("rx_packets_total", "User packets received: uplink on N3 (known TEIDs), downlink on N6.", "direction"),
 		rxBytes:      d("rx_bytes_total", "Octets of the user packets received (inner IP packets).", "direction"),
 		txPackets:    d("tx_packets_total", "User packets sent: uplink toward N6, downlink on N3.", "direction"),
@@ -105,7 +139,7 @@ func newCollector(n *NF) *collector {
 
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.sessions, c.buffered, c.associations, c.rxPackets, c.rxBytes,
+	for _, d := range []*prometheus.Desc{c.sessions, c.buffered, c.associations, c.workers, c.rxPackets, c.rxBytes,
 		c.txPackets, c.txBytes, c.dropped, c.established, c.deleted, c.reports, c.errIndSent, c.errIndRx} {
 		ch <- d
 	}
@@ -123,16 +157,18 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.sessions, float64(c.n.Sessions()))
 	gauge(c.buffered, float64(s.buffered.Load()))
 	gauge(c.associations, float64(s.associations.Load()))
-	for i := range s.dir {
+	gauge(c.workers, float64(c.n.workers))
+	dir, drops := s.totals()
+	for i, d := range dir {
 		name := directionNames[i]
-		counter(c.rxPackets, s.dir[i].rxPackets.Load(), name)
-		counter(c.rxBytes, s.dir[i].rxBytes.Load(), name)
-		counter(c.txPackets, s.dir[i].txPackets.Load(), name)
-		counter(c.txBytes, s.dir[i].txBytes.Load(), name)
+		counter(c.rxPackets, d[0], name)
+		counter(c.rxBytes, d[1], name)
+		counter(c.txPackets, d[2], name)
+		counter(c.txBytes, d[3], name)
 	}
 	ep := c.n.endpointCounts()
 	for r := dropUnknownTEID; r < numDropReasons; r++ {
-		v := s.drops[r].Load()
+		v := drops[r]
 		switch r {
 		case dropUnknownTEID:
 			v += ep.unknownTEID

@@ -2,6 +2,7 @@ package upf
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corebox/corebox/nf/proto/pfcp"
@@ -52,12 +53,22 @@ func (b *tokenBucket) allow(now time.Time, size int) bool {
 	return true
 }
 
-// qerState is a QER and its policers; it outlives rule recompilation so
-// the buckets keep their state across modifications.
+// qerState is a QER's gates and policers; it outlives rule recompilation
+// so the buckets keep their state across modifications. Every lane may
+// admit packets at once: the gates are read without a lock, and each
+// direction's bucket has a lock of its own, taken only when a rate applies.
 type qerState struct {
-	mu     sync.Mutex
-	cfg    pfcp.QER
-	bucket [2]tokenBucket // by direction
+	mu     sync.Mutex // serialises set
+	open   [2]atomic.Bool
+	police [2]policer // by direction
+}
+
+// policer is one direction's MBR bucket, kept off the other's cache line.
+type policer struct {
+	limited atomic.Bool // a rate applies: read without mu
+	mu      sync.Mutex
+	bucket  tokenBucket
+	_       [64]byte
 }
 
 func newQERState(q pfcp.QER) *qerState {
@@ -70,28 +81,36 @@ func newQERState(q pfcp.QER) *qerState {
 func (s *qerState) set(q pfcp.QER) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cfg = q
-	var ul, dl uint64
+	var rate [2]uint64
 	if q.MBR != nil {
-		ul, dl = q.MBR.UL, q.MBR.DL
+		rate[dirUL], rate[dirDL] = q.MBR.UL, q.MBR.DL
 	}
-	s.bucket[dirUL].setRate(ul)
-	s.bucket[dirDL].setRate(dl)
+	s.open[dirUL].Store(q.GateStatus.UL == pfcp.GateOpen)
+	s.open[dirDL].Store(q.GateStatus.DL == pfcp.GateOpen)
+	for d := range s.police {
+		p := &s.police[d]
+		p.mu.Lock()
+		p.bucket.setRate(rate[d])
+		p.limited.Store(rate[d] > 0)
+		p.mu.Unlock()
+	}
 }
 
 // admit applies the gate and the MBR to a packet of size octets; now is
 // read only when a rate applies.
 func (s *qerState) admit(dir direction, size int, now func() time.Time) dropReason {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	gate := s.cfg.GateStatus.UL
-	if dir == dirDL {
-		gate = s.cfg.GateStatus.DL
-	}
-	if gate != pfcp.GateOpen {
+	if !s.open[dir].Load() {
 		return dropQERGate
 	}
-	if b := &s.bucket[dir]; b.rate > 0 && !b.allow(now(), size) {
+	p := &s.police[dir]
+	if !p.limited.Load() {
+		return dropNone
+	}
+	t := now()
+	p.mu.Lock()
+	ok := p.bucket.allow(t, size)
+	p.mu.Unlock()
+	if !ok {
 		return dropMBR
 	}
 	return dropNone

@@ -51,6 +51,9 @@ func TestTUNDevice(t *testing.T) {
 	}
 }
 
+// tunQueues is how many queues the device tests open.
+const tunQueues = 2
+
 // tunRoundTrip runs on a thread inside a fresh network namespace.
 func tunRoundTrip() error {
 	lo, err := netlink.LinkByName("lo")
@@ -65,34 +68,25 @@ func tunRoundTrip() error {
 		return err
 	}
 	pool := netip.MustParsePrefix("10.45.0.0/16")
-	dev, err := openTUN("upft0", 1300, []netip.Prefix{pool})
+	dev, err := openTUN("upft0", 1300, tunQueues, []netip.Prefix{pool})
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
+	if dev.Queues() != tunQueues {
+		return fmt.Errorf("%d queues, want %d", dev.Queues(), tunQueues)
+	}
 	if err := checkTUN(pool); err != nil {
 		return err
 	}
-	// Downlink: a packet the namespace routes to the UE pool comes out of
-	// the device.
 	sock, err := net.ListenUDP("udp4", &net.UDPAddr{IP: dn.AsSlice(), Port: 7})
 	if err != nil {
 		return err
 	}
 	defer sock.Close()
 	ue := netip.MustParseAddr("10.45.0.7")
-	if _, err := sock.WriteToUDPAddrPort([]byte("downlink"), netip.AddrPortFrom(ue, 40000)); err != nil {
-		return err
-	}
-	pkt, err := readWithin(dev, 5*time.Second)
-	if err != nil {
-		return err
-	}
-	if len(pkt) < 28 || netip.AddrFrom4([4]byte(pkt[16:20])) != ue || string(pkt[28:]) != "downlink" {
-		return fmt.Errorf("read from the TUN device: %x", pkt)
-	}
-	// Uplink: a packet written to the device is routed to its destination.
-	if err := dev.WritePacket(ipv4UDP(ue, dn, 100, 1)); err != nil {
+	// Uplink: a packet written to any queue is routed to its destination.
+	if err := dev.Queue(tunQueues - 1).WritePacket(ipv4UDP(ue, dn, 100, 1)); err != nil {
 		return err
 	}
 	if err := sock.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
@@ -106,13 +100,96 @@ func tunRoundTrip() error {
 	if from.Addr() != ue || k != 72 {
 		return fmt.Errorf("uplink packet from %s, %d octets", from, k)
 	}
-	if err := dev.Close(); err != nil {
+	// Downlink: packets the namespace routes to the UE pool come out of
+	// the device, the kernel spreading the flows over the queues.
+	const flows = 32
+	for i := range flows {
+		to := netip.AddrPortFrom(ue, uint16(41000+i))
+		if _, err := sock.WriteToUDPAddrPort([]byte("downlink"), to); err != nil {
+			return err
+		}
+	}
+	byQueue, err := readQueues(dev, flows, 5*time.Second) // closes dev
+	if err != nil {
 		return err
 	}
-	if _, err := dev.ReadPacket(buf); !isClosed(err) {
+	got := 0
+	for q, pkts := range byQueue {
+		if len(pkts) == 0 {
+			return fmt.Errorf("queue %d got none of %d flows: %v", q, flows, byQueue)
+		}
+		for _, pkt := range pkts {
+			if len(pkt) < 28 || netip.AddrFrom4([4]byte(pkt[16:20])) != ue || string(pkt[28:]) != "downlink" {
+				return fmt.Errorf("read from queue %d: %x", q, pkt)
+			}
+			got++
+		}
+	}
+	if got != flows {
+		return fmt.Errorf("%d packets read, want %d", got, flows)
+	}
+	ring := newPacketRing(1)
+	if _, err := dev.Queue(0).ReadBatch(ring.bufs, ring.sizes, 0); !isClosed(err) {
 		return fmt.Errorf("read after close: %v", err)
 	}
 	return checkGone(pool)
+}
+
+// readQueues reads IPv4 packets from every queue of dev, one reader each,
+// until want have come or d has passed, then closes dev (which ends the
+// readers) and returns the packets by queue.
+func readQueues(dev *tunDevice, want int, d time.Duration) ([][][]byte, error) {
+	type pkt struct {
+		queue int
+		b     []byte
+	}
+	ch := make(chan pkt, want)
+	done := make(chan struct{})
+	errc := make(chan error, dev.Queues())
+	for q := range dev.Queues() {
+		go func() {
+			ring := newPacketRing(8)
+			for {
+				k, err := dev.Queue(q).ReadBatch(ring.bufs, ring.sizes, 0)
+				if err != nil {
+					errc <- err
+					return
+				}
+				for i := range k {
+					b := ring.bufs[i][:ring.sizes[i]]
+					// Skip what the kernel sends on its own (IPv6 router solicitations).
+					if len(b) < 20 || b[0]>>4 != 4 {
+						continue
+					}
+					select {
+					case ch <- pkt{q, append([]byte(nil), b...)}:
+					case <-done:
+					}
+				}
+			}
+		}()
+	}
+	out := make([][][]byte, dev.Queues())
+	timeout := time.After(d)
+	var err error
+	for n := 0; n < want && err == nil; n++ {
+		select {
+		case p := <-ch:
+			out[p.queue] = append(out[p.queue], p.b)
+		case <-timeout:
+			err = fmt.Errorf("%d of %d packets read from the TUN device", n, want)
+		}
+	}
+	close(done)
+	if cerr := dev.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	for range dev.Queues() {
+		if rerr := <-errc; !isClosed(rerr) && err == nil {
+			err = fmt.Errorf("reader: %w", rerr)
+		}
+	}
+	return out, err
 }
 
 func checkTUN(pool netip.Prefix) error {
@@ -138,34 +215,6 @@ func checkTUN(pool netip.Prefix) error {
 		return fmt.Errorf("ip_forward %q %v", fwd, err)
 	}
 	return nil
-}
-
-func readWithin(dev *tunDevice, d time.Duration) ([]byte, error) {
-	type result struct {
-		pkt []byte
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		buf := make([]byte, 2000)
-		for {
-			k, err := dev.ReadPacket(buf)
-			// Skip what the kernel sends on its own (IPv6 router solicitations).
-			if err == nil && (k < 20 || buf[0]>>4 != 4) {
-				continue
-			}
-			ch <- result{buf[:k], err}
-			return
-		}
-	}()
-	select {
-	case r := <-ch:
-		return r.pkt, r.err
-	case <-time.After(d):
-		dev.Close()
-		<-ch
-		return nil, errors.New("nothing read from the TUN device")
-	}
 }
 
 func checkGone(pool netip.Prefix) error {
@@ -228,25 +277,48 @@ func TestTUNEndToEnd(t *testing.T) {
 	nfkittest.Eventually(t, wait, "upf ready", func() bool { ok, _ := l.upf.Ready(); return ok })
 	l.smf.associate(t, l.upf.Addrs().PFCP)
 	lab := &lab{upf: l.upf, gnb: l.gnb, n3: l.upf.Addrs().GTPU, smf: l.smf}
-	l.gnb.listen(t, gnbTEID)
-	_, teid := lab.establish(t, pduSession(ueAddr))
-
+	// UEs of consecutive addresses, all behind the one gNB: their uplink
+	// goes to alternate TUN queues, so their downlink comes back on both.
+	ues := []netip.Addr{ueAddr, ueAddr.Next(), ueAddr.Next().Next(), ueAddr.Next().Next().Next()}
+	teids := make([]uint32, len(ues))
+	for i, ue := range ues {
+		l.gnb.listen(t, gnbTEID+uint32(i))
+		s := pduSession(ue)
+		s.FARs[1].Forwarding = towardGNB(gnbTEID + uint32(i))
+		_, teids[i] = lab.establish(t, s)
+	}
 	dn := netip.MustParseAddr("192.0.2.1")
-	lab.uplink(t, teid, ipv4UDP(ueAddr, dn, 100, 1))
+	for i, ue := range ues {
+		lab.uplink(t, teids[i], ipv4UDP(ue, dn, 100, uint16(i)))
+	}
 	if err := l.dn.SetReadDeadline(time.Now().Add(wait)); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 200)
-	k, from, err := l.dn.ReadFromUDPAddrPort(buf)
-	if err != nil || from.Addr() != ueAddr || k != 72 {
-		t.Fatalf("DN got %d octets from %s: %v", k, from, err)
+	for range ues {
+		k, from, err := l.dn.ReadFromUDPAddrPort(buf)
+		if err != nil || k != 72 {
+			t.Fatalf("DN got %d octets from %s: %v", k, from, err)
+		}
+		if _, err := l.dn.WriteToUDPAddrPort([]byte("reply"), from); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := l.dn.WriteToUDPAddrPort([]byte("reply"), from); err != nil {
-		t.Fatal(err)
+	got := map[uint32]bool{}
+	for range ues {
+		g := recv(t, l.gnb.rx, "reply at the gNB")
+		if g.pdu.QFI != qfi || len(g.payload) != 33 || string(g.payload[28:]) != "reply" {
+			t.Fatalf("gNB got TEID %#x %+v %x", g.teid, g.pdu, g.payload)
+		}
+		got[g.teid] = true
 	}
-	g := recv(t, l.gnb.rx, "reply at the gNB")
-	if g.teid != gnbTEID || g.pdu.QFI != qfi || len(g.payload) != 33 || string(g.payload[28:]) != "reply" {
-		t.Fatalf("gNB got TEID %#x %+v %x", g.teid, g.pdu, g.payload)
+	if len(got) != len(ues) {
+		t.Fatalf("replies on TEIDs %v", got)
+	}
+	for i, dl := range l.upf.dlLanes { // counted just after the send
+		nfkittest.Eventually(t, wait, fmt.Sprintf("downlink worker %d sending", i), func() bool {
+			return dl.st.dir[dirDL].txPackets.Load() > 0
+		})
 	}
 	cancel()
 	if err := <-runErr; err != nil {
@@ -273,6 +345,7 @@ func buildNetnsLab() (l netnsLab, err error) {
 	}
 	cfg := testConfig()
 	cfg.N6 = N6Config{Mode: N6ModeTUN, TUNName: "upft1", MTU: 1400}
+	cfg.Workers = tunQueues
 	if l.upf, err = New(cfg, nfkit.WithLogger(nfkittest.Quiet())); err != nil {
 		return l, err
 	}

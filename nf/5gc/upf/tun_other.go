@@ -8,6 +8,6 @@ import (
 )
 
 // openTUN is Linux-only; use n6.mode memory elsewhere.
-func openTUN(string, int, []netip.Prefix) (n6Device, error) {
+func openTUN(string, int, int, []netip.Prefix) (n6Device, error) {
 	return nil, errors.New("n6 tun: TUN devices need Linux")
 }

@@ -8,12 +8,15 @@
 // and police the maximum bit rate per direction; URRs count volume and
 // packets, reported on deletion and when a URR is removed.
 //
-// The data path: uplink G-PDUs arrive on the GTP-U endpoint (N3), which
-// finds the tunnel by TEID in O(1); the inner packet goes to the N6
-// device. Downlink packets read from N6 are matched by destination
-// address, encapsulated in place (PDU Session Container with the QFI) and
-// sent to the gNB. N6 is a TUN device in a container, or an in-memory
-// device for tests.
+// The data path runs on `workers` lanes, one per CPU by default. Uplink:
+// the GTP-U endpoint (N3) has one SO_REUSEPORT socket per worker, each read
+// with recvmmsg by a loop of its own, which finds the tunnel by TEID in
+// O(1) and writes the inner packet to the N6 queue of its UE. Downlink: one
+// worker per N6 queue (a multi-queue TUN device in a container, an
+// in-memory device for tests) reads a batch of packets, finds each session
+// by destination address in O(1), encapsulates in place (PDU Session
+// Container with the QFI) and sends the batch to the gNBs with one
+// sendmmsg. Nothing is allocated per packet; lookups take no lock.
 //
 // Config (YAML, defaults in default.yaml, documented in README.md).
 package upf
@@ -46,11 +49,13 @@ var DefaultYAML []byte
 
 // NF is a UPF.
 type NF struct {
-	cfg   Config
-	log   *slog.Logger
-	ops   *nfkit.Ops
-	stats *stats
-	now   func() time.Time // the policers' clock; tests set it before Run
+	cfg     Config
+	log     *slog.Logger
+	ops     *nfkit.Ops
+	stats   *stats
+	workers int
+	control *lane            // the PFCP handlers' lane
+	now     func() time.Time // the policers' clock; tests set it before Run
 	// peerPort is where gNBs (and other UPFs) receive GTP-U: always
 	// gtpu.Port on a network; tests run gNBs on other ports.
 	peerPort uint16
@@ -62,10 +67,12 @@ type NF struct {
 	sbi      *sbi.Client // the NRF client's
 
 	// Set by Run before anything reads them.
-	n6     n6Device
-	gtp    *gtpu.Endpoint
-	node   *pfcp.Node
-	runCtx context.Context
+	n6      n6Device
+	gtp     *gtpu.Endpoint
+	node    *pfcp.Node
+	runCtx  context.Context
+	ulLanes []*lane // by N3 read loop
+	dlLanes []*lane // by N6 queue
 
 	bound     atomic.Pointer[Addrs] // nil until Run has bound the sockets
 	draining  atomic.Bool
@@ -77,8 +84,8 @@ type NF struct {
 	sessions map[uint64]*session // by UP SEID
 	teidMu   sync.Mutex
 	lastTEID uint32
-	ueMu     sync.RWMutex
-	byUE     map[uint32]*session // by UE IPv4 address
+	ueMu     sync.Mutex // serialises changes to byUE
+	byUE     ueIndex    // by UE IPv4 address
 }
 
 // Addrs are the bound N4 and N3 sockets.
@@ -93,8 +100,11 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("upf: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, log: o.Logger, stats: &stats{}, now: time.Now, peerPort: gtpu.Port, drain: make(chan struct{}),
-		sessions: map[uint64]*session{}, byUE: map[uint32]*session{}}
+	w := cfg.workers()
+	// Lanes: control, then one per N3 read loop, then one per N6 queue.
+	n := &NF{cfg: cfg, log: o.Logger, stats: newStats(1 + 2*w), workers: w, now: time.Now, peerPort: gtpu.Port,
+		drain: make(chan struct{}), sessions: map[uint64]*session{}}
+	n.control = newLane(n, n.stats.lanes[0], nil, nil)
 	n.nodeID, _ = cfg.nodeAddr() // validated above
 	n.n3, _ = cfg.n3Addr()
 	n.pools, _ = cfg.pools()
@@ -139,17 +149,20 @@ func (n *NF) Run(ctx context.Context) error {
 	defer n.closeN6()
 	n.bound.Store(&Addrs{PFCP: n.node.LocalAddr(), GTPU: n.gtp.LocalAddr()})
 	n.log.Info("upf starting", "pfcp", n.node.LocalAddr(), "node_id", n.nodeID, "gtpu", n.gtp.LocalAddr(),
-		"n3_address", n.n3, "n6", n.n6.Name(), "ue_pools", n.pools, "nrf", n.cfg.NRF.URI)
+		"n3_address", n.n3, "n6", n.n6.Name(), "ue_pools", n.pools, "nrf", n.cfg.NRF.URI,
+		"workers", n.workers, "n6_queues", n.n6.Queues())
 	fns := []func(context.Context) error{
 		func(ctx context.Context) error { return n.ops.Run(ctx, n.cfg.Ops.Listen) },
 		n.gtp.Run,
 		n.node.Run,
-		n.downlinkLoop,
-		func(ctx context.Context) error { // unblocks the downlink loop's read
+		func(ctx context.Context) error { // unblocks the downlink workers' reads
 			<-ctx.Done()
 			n.closeN6()
 			return nil
 		},
+	}
+	for _, l := range n.dlLanes {
+		fns = append(fns, l.readN6)
 	}
 	if n.nrf != nil {
 		fns = append(fns, func(ctx context.Context) error { return n.nrf.Run(ctx, n.profile()) }, n.suspendOnDrain)
@@ -168,7 +181,7 @@ func (n *NF) open() error {
 	if n.mem != nil {
 		n.n6 = n.mem
 	} else {
-		tun, err := openTUN(n.cfg.N6.TUNName, n.cfg.N6.MTU, n.pools)
+		tun, err := openTUN(n.cfg.N6.TUNName, n.cfg.N6.MTU, n.workers, n.pools)
 		if err != nil {
 			return fmt.Errorf("upf: %w", err)
 		}
@@ -176,10 +189,14 @@ func (n *NF) open() error {
 	}
 	var err error
 	n.gtp, err = gtpu.New(gtpu.Config{Addr: n.cfg.GTPU.Listen, PDUType: gtpu.PDUTypeDL, Logger: n.log,
-		OnErrorIndication: n.onErrorIndication})
+		Sockets: n.workers, GSO: n.cfg.GTPU.GSO, OnErrorIndication: n.onErrorIndication})
 	if err != nil {
 		n.closeN6()
 		return fmt.Errorf("upf: n3: %w", err)
+	}
+	if err := n.buildLanes(); err != nil {
+		n.closeN6()
+		return errors.Join(fmt.Errorf("upf: %w", err), n.gtp.Close())
 	}
 	n.node, err = pfcp.New(pfcp.Config{Role: pfcp.RoleUP, Addr: n.cfg.PFCP.Listen, NodeID: n.nodeID.String(),
 		UP: n4Handler{n}, Logger: n.log,
@@ -189,6 +206,28 @@ func (n *NF) open() error {
 	if err != nil {
 		n.closeN6()
 		return errors.Join(fmt.Errorf("upf: n4: %w", err), n.gtp.Close())
+	}
+	return nil
+}
+
+// buildLanes gives each N3 read loop and each N6 queue its lane; downlink
+// lane i reads N6 queue i and sends from N3 socket i.
+func (n *NF) buildLanes() error {
+	n.control.n6 = make([]n6Writer, n.n6.Queues())
+	for i := range n.control.n6 {
+		n.control.n6[i] = n.n6.Queue(i) // WritePacket is safe for any goroutine
+	}
+	n.ulLanes = make([]*lane, n.gtp.Sockets())
+	for i := range n.ulLanes {
+		n.ulLanes[i] = n.workerLane(n.stats.lanes[1+i], nil, nil)
+	}
+	n.dlLanes = make([]*lane, n.n6.Queues())
+	for i := range n.dlLanes {
+		b, err := n.gtp.NewBatch(i, n6BatchSize)
+		if err != nil {
+			return err
+		}
+		n.dlLanes[i] = n.workerLane(n.stats.lanes[1+n.workers+i], n.n6.Queue(i), b)
 	}
 	return nil
 }

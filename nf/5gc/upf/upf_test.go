@@ -419,9 +419,14 @@ func TestMemoryN6(t *testing.T) {
 	if err := m.Inject(ctx, []byte{0x45, 1}); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, maxPacket)
-	if k, err := m.ReadPacket(buf); err != nil || k != 2 || m.Dropped() != 1 {
-		t.Fatalf("read %d %v, dropped %d", k, err, m.Dropped())
+	if err := m.Inject(ctx, []byte{0x45, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	ring := newPacketRing(4)
+	// The oversized packet is dropped; the two behind it come in one batch.
+	if k, err := m.ReadBatch(ring.bufs, ring.sizes, dlHeadroom); err != nil || k != 2 || m.Dropped() != 1 ||
+		ring.sizes[0] != 2 || ring.sizes[1] != 3 || ring.bufs[1][dlHeadroom+2] != 3 {
+		t.Fatalf("read %d %v (sizes %v), dropped %d", k, err, ring.sizes, m.Dropped())
 	}
 	for range memoryQueue + 1 {
 		if err := m.WritePacket([]byte{0x45}); err != nil {
@@ -432,7 +437,7 @@ func TestMemoryN6(t *testing.T) {
 		t.Fatalf("dropped %d, queued %d", m.Dropped(), len(m.Uplink()))
 	}
 	m.Close()
-	if _, err := m.ReadPacket(buf); !isClosed(err) {
+	if _, err := m.ReadBatch(ring.bufs, ring.sizes, 0); !isClosed(err) {
 		t.Fatalf("read after close: %v", err)
 	}
 	if err := m.Inject(ctx, []byte{0x45}); !isClosed(err) {

@@ -7,43 +7,73 @@ import (
 	"time"
 )
 
-// readLoop reads until the socket is closed.
-func (e *Endpoint) readLoop() error {
-	pkts := newRxBatch()
+// reader is one socket's read loop: it owns a receive ring and a header,
+// and adds its counts to Stats once per batch.
+type reader struct {
+	e     *Endpoint
+	loop  int
+	ring  *rxRing
+	hdr   Header
+	pkts  uint64 // this batch's datagrams
+	bytes uint64
+	gpdus uint64
+}
+
+func (e *Endpoint) newReader(loop int, ring *rxRing) *reader {
+	return &reader{e: e, loop: loop, ring: ring}
+}
+
+// run reads until the socket is closed.
+func (r *reader) run() error {
 	for {
-		n, err := e.readBatch(pkts)
+		n, err := r.ring.read()
 		if errors.Is(err, net.ErrClosed) {
 			return nil
 		}
 		if err != nil {
-			// UDP read errors are per datagram (e.g. a truncated one);
-			// the socket stays usable.
-			e.stats.RxErrors.Add(1)
-			e.log.Debug("gtpu read failed", "err", err)
+			// UDP read errors are per datagram; the socket stays usable.
+			r.e.stats.RxErrors.Add(1)
+			r.e.log.Debug("gtpu read failed", "err", err)
 			continue
 		}
 		for i := range n {
-			e.handle(&pkts[i])
+			r.handle(&r.ring.pkts[i])
 		}
+		r.publish()
 	}
 }
 
+// publish adds the batch's counts to the shared counters.
+func (r *reader) publish() {
+	st := &r.e.stats
+	st.RxPackets.Add(r.pkts)
+	st.RxBytes.Add(r.bytes)
+	st.RxGPDU.Add(r.gpdus)
+	r.pkts, r.bytes, r.gpdus = 0, 0, 0
+}
+
 // handle dispatches one datagram.
-func (e *Endpoint) handle(p *rxPacket) {
+func (r *reader) handle(p *rxPacket) {
+	e := r.e
 	b := p.buf[:p.n]
-	e.stats.RxPackets.Add(1)
-	e.stats.RxBytes.Add(uint64(len(b)))
-	h := &e.hdr
+	r.pkts++
+	r.bytes += uint64(len(b))
+	if p.truncated {
+		e.stats.RxErrors.Add(1)
+		e.log.Debug("dropped truncated GTP-U datagram", "from", p.src)
+		return
+	}
+	h := &r.hdr
 	if err := Parse(b, h); err != nil {
 		e.dropMalformed(p.src, err)
 		return
 	}
 	switch h.Type {
 	case MsgGPDU:
-		e.handleGPDU(p, h, b)
+		r.handleGPDU(p, h, b)
 	case MsgEchoRequest:
 		e.stats.RxEchoRequest.Add(1)
-		e.reply(p.src, AppendEchoResponse(nil, h.Seq, e.cfg.Recovery))
+		r.reply(p.src, AppendEchoResponse(nil, h.Seq, e.cfg.Recovery))
 	case MsgEchoResponse:
 		e.handleEchoResponse(p.src, h, b)
 	case MsgErrorIndication:
@@ -63,14 +93,19 @@ func (e *Endpoint) dropMalformed(src netip.AddrPort, err error) {
 	e.log.Debug("dropped malformed GTP-U datagram", "from", src, "err", err)
 }
 
-func (e *Endpoint) handleGPDU(p *rxPacket, h *Header, b []byte) {
-	if t := e.tunnel(h.TEID); t != nil {
-		e.stats.RxGPDU.Add(1)
-		t.HandleGPDU(p.src, h, b[h.PayloadOffset:])
+func (r *reader) handleGPDU(p *rxPacket, h *Header, b []byte) {
+	e := r.e
+	if t, ok := e.tunnels.get(h.TEID); ok {
+		r.gpdus++
+		if t.loop != nil {
+			t.loop.HandleGPDUOn(r.loop, p.src, h, b[h.PayloadOffset:])
+		} else {
+			t.h.HandleGPDU(p.src, h, b[h.PayloadOffset:])
+		}
 		return
 	}
 	e.stats.UnknownTEID.Add(1)
-	if !e.limiter.allow(time.Now()) {
+	if !e.allowErrorIndication(time.Now()) {
 		e.stats.ErrorIndicationSuppressed.Add(1)
 		return
 	}
@@ -83,15 +118,16 @@ func (e *Endpoint) handleGPDU(p *rxPacket, h *Header, b []byte) {
 		e.log.Warn("cannot build error indication: local address unknown", "teid", h.TEID, "from", p.src)
 		return
 	}
-	if e.reply(p.src, msg) {
+	if r.reply(p.src, msg) {
 		e.stats.ErrorIndicationSent.Add(1)
 	}
 }
 
-// reply sends a signalling message; failures are counted and logged.
-func (e *Endpoint) reply(dst netip.AddrPort, msg []byte) bool {
-	if err := e.WritePacket(dst, msg); err != nil {
-		e.log.Warn("gtpu reply failed", "to", dst, "err", err)
+// reply sends a signalling message from the loop's own socket; failures
+// are counted and logged.
+func (r *reader) reply(dst netip.AddrPort, msg []byte) bool {
+	if err := r.e.writeOn(r.loop, dst, msg); err != nil {
+		r.e.log.Warn("gtpu reply failed", "to", dst, "err", err)
 		return false
 	}
 	return true

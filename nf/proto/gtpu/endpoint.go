@@ -14,9 +14,21 @@ import (
 
 // Handler receives the G-PDUs of one tunnel. h and payload alias the read
 // buffer and are valid only during the call: copy what must outlive it.
-// Calls come from the endpoint's read loop, one at a time.
+// Calls come from the endpoint's read loops, one per socket
+// (Config.Sockets). With one socket, the default, they come one at a
+// time; with several, loops call handlers concurrently, so a handler must
+// be safe for that. The G-PDUs of one peer (address and port) always come
+// from the same loop, in order.
 type Handler interface {
 	HandleGPDU(src netip.AddrPort, h *Header, payload []byte)
+}
+
+// LoopHandler is a Handler told which read loop calls it: 0 <= loop <
+// Config.Sockets. One loop's calls never overlap, so state kept per loop
+// needs no lock. The endpoint calls HandleGPDUOn instead of HandleGPDU.
+type LoopHandler interface {
+	Handler
+	HandleGPDUOn(loop int, src netip.AddrPort, h *Header, payload []byte)
 }
 
 // HandlerFunc adapts a function to Handler.
@@ -44,34 +56,44 @@ type Config struct {
 	// ErrorIndicationBurst (default 10).
 	ErrorIndicationRate  float64
 	ErrorIndicationBurst int
+	// Sockets is how many sockets share Addr (SO_REUSEPORT, Linux only),
+	// each with a read loop of its own; default 1. The kernel picks the
+	// socket by a hash of the peer's address and port.
+	Sockets int
+	// GSO lets batches (Batch) send a run of datagrams to one peer, all
+	// of one length but the last, as one UDP GSO message (Linux 4.18+,
+	// else ignored): the kernel's send path runs once per run instead of
+	// once per datagram. The peer receives the datagrams as usual, but
+	// packet captures along the path show each run as one large datagram.
+	GSO bool
 	// OnErrorIndication and OnEndMarker, when set, are called from the
-	// read loop for every well-formed Error Indication and End Marker.
+	// read loops (concurrently when Sockets > 1) for every well-formed
+	// Error Indication and End Marker.
 	OnErrorIndication func(from netip.AddrPort, ei ErrorIndication)
 	OnEndMarker       func(from netip.AddrPort, teid uint32)
 	Logger            *slog.Logger
 }
 
-// Endpoint is one GTP-U socket. New binds it; Run reads until the context
-// ends. Send and Echo may be called from any goroutine once Run runs.
+// Endpoint is one GTP-U address: its sockets (Config.Sockets of them)
+// and their read loops. New binds it; Run reads until the context ends.
+// Send, Echo and batches may be used from any goroutine once Run runs.
 type Endpoint struct {
 	cfg       Config
 	log       *slog.Logger
-	conn      *net.UDPConn
+	socks     []*net.UDPConn
 	local     netip.AddrPort
 	advertise netip.Addr
 	ipv6      bool
 	stats     Stats
-
-	tunnelsMu sync.RWMutex
-	tunnels   map[uint32]Handler
+	tunnels   tunnelTable
 
 	echoMu   sync.Mutex
 	echoWait map[uint16]echoWaiter
 	seq      atomic.Uint32
 
+	limiterMu sync.Mutex
 	limiter   tokenBucket
 	bufs      sync.Pool
-	hdr       Header // the read loop's header, reused for every packet
 	running   atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -85,7 +107,7 @@ type echoWaiter struct {
 // sendBufSize fits a 1500-octet packet plus GTP-U/UDP/IP headroom.
 const sendBufSize = 2048
 
-// New binds the endpoint's socket.
+// New binds the endpoint's sockets.
 func New(cfg Config) (*Endpoint, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = fmt.Sprintf(":%d", Port)
@@ -96,23 +118,26 @@ func New(cfg Config) (*Endpoint, error) {
 	if cfg.PDUType > PDUTypeUL {
 		return nil, fmt.Errorf("gtpu endpoint: PDU type %d: %w", cfg.PDUType, ErrBadPDUSession)
 	}
-	conn, ipv6, err := listen(cfg.Addr)
+	if cfg.Sockets < 0 {
+		return nil, fmt.Errorf("gtpu endpoint: %d sockets", cfg.Sockets)
+	}
+	cfg.Sockets = max(cfg.Sockets, 1)
+	socks, ipv6, err := listen(cfg.Addr, cfg.Sockets)
 	if err != nil {
 		return nil, err
 	}
 	e := &Endpoint{
 		cfg:      cfg,
-		log:      cfg.Logger.With("component", "gtpu", "addr", conn.LocalAddr().String()),
-		conn:     conn,
+		log:      cfg.Logger.With("component", "gtpu", "addr", socks[0].LocalAddr().String()),
+		socks:    socks,
 		ipv6:     ipv6,
-		tunnels:  make(map[uint32]Handler),
 		echoWait: make(map[uint16]echoWaiter),
 		limiter:  newTokenBucket(cfg.ErrorIndicationRate, cfg.ErrorIndicationBurst),
 	}
-	e.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	e.local = socks[0].LocalAddr().(*net.UDPAddr).AddrPort()
 	e.bufs.New = func() any { b := make([]byte, 0, sendBufSize); return &b }
 	if err := e.pickAdvertiseAddr(); err != nil {
-		conn.Close()
+		e.Close()
 		return nil, err
 	}
 	return e, nil
@@ -127,8 +152,10 @@ func (e *Endpoint) pickAdvertiseAddr() error {
 	case !e.local.Addr().IsUnspecified():
 		e.advertise = e.local.Addr().Unmap()
 	default:
-		if err := enableDstInfo(e.conn, e.ipv6); err != nil {
-			return fmt.Errorf("gtpu endpoint %s: %w", e.local, err)
+		for _, c := range e.socks {
+			if err := enableDstInfo(c, e.ipv6); err != nil {
+				return fmt.Errorf("gtpu endpoint %s: %w", e.local, err)
+			}
 		}
 	}
 	return nil
@@ -140,52 +167,62 @@ func (e *Endpoint) Stats() *Stats { return &e.stats }
 // LocalAddr is the bound address.
 func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
 
+// Sockets is how many sockets (and read loops) the endpoint has.
+func (e *Endpoint) Sockets() int { return len(e.socks) }
+
 // AddTunnel routes G-PDUs for teid to h.
 func (e *Endpoint) AddTunnel(teid uint32, h Handler) error {
-	e.tunnelsMu.Lock()
-	defer e.tunnelsMu.Unlock()
-	if _, ok := e.tunnels[teid]; ok {
+	if !e.tunnels.add(teid, h) {
 		return fmt.Errorf("add tunnel %#x: %w", teid, ErrTunnelExists)
 	}
-	e.tunnels[teid] = h
 	return nil
 }
 
-// RemoveTunnel forgets teid; it reports whether the tunnel existed.
-func (e *Endpoint) RemoveTunnel(teid uint32) bool {
-	e.tunnelsMu.Lock()
-	defer e.tunnelsMu.Unlock()
-	_, ok := e.tunnels[teid]
-	delete(e.tunnels, teid)
-	return ok
-}
+// RemoveTunnel forgets teid; it reports whether the tunnel existed. A
+// read loop may still be inside the old handler when it returns.
+func (e *Endpoint) RemoveTunnel(teid uint32) bool { return e.tunnels.remove(teid) }
 
-func (e *Endpoint) tunnel(teid uint32) Handler {
-	e.tunnelsMu.RLock()
-	h := e.tunnels[teid]
-	e.tunnelsMu.RUnlock()
-	return h
-}
-
-// Run reads and dispatches datagrams until ctx ends, then closes the
-// socket. It returns nil after cancellation.
+// Run reads and dispatches datagrams, one loop per socket, until ctx
+// ends, then closes the sockets. It returns nil after cancellation.
 func (e *Endpoint) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return errors.New("gtpu endpoint: Run called twice")
 	}
+	readers := make([]*reader, len(e.socks))
+	for i, c := range e.socks {
+		ring, err := newRxRing(c, readBatchSize)
+		if err != nil {
+			e.Close()
+			return fmt.Errorf("gtpu endpoint %s: %w", e.local, err)
+		}
+		readers[i] = e.newReader(i, ring)
+	}
 	stop := context.AfterFunc(ctx, func() { e.Close() })
 	defer stop()
-	err := e.readLoop()
-	e.Close()
+	errs := make([]error, len(readers))
+	var wg sync.WaitGroup
+	for i, r := range readers {
+		wg.Go(func() {
+			errs[i] = r.run()
+			e.Close() // one loop failing stops them all
+		})
+	}
+	wg.Wait()
 	if ctx.Err() != nil {
 		return nil
 	}
-	return err
+	return errors.Join(errs...)
 }
 
-// Close releases the socket; Run then returns.
+// Close releases the sockets; Run then returns.
 func (e *Endpoint) Close() error {
-	e.closeOnce.Do(func() { e.closeErr = e.conn.Close() })
+	e.closeOnce.Do(func() {
+		var errs []error
+		for _, c := range e.socks {
+			errs = append(errs, c.Close())
+		}
+		e.closeErr = errors.Join(errs...)
+	})
 	return e.closeErr
 }
 
@@ -216,14 +253,18 @@ func (e *Endpoint) SendHeader(dst netip.AddrPort, h *Header, payload []byte) err
 }
 
 // WritePacket sends an already encoded message, such as one built with
-// Prepend in the caller's own buffer.
+// Prepend in the caller's own buffer. To send many, use a Batch.
 func (e *Endpoint) WritePacket(dst netip.AddrPort, pkt []byte) error {
-	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
-	if dst.Addr().Is4() == e.ipv6 {
-		e.stats.TxErrors.Add(1)
-		return fmt.Errorf("gtpu send to %s: %w", dst, ErrUnsupportedAddr)
+	return e.writeOn(0, dst, pkt)
+}
+
+// writeOn sends pkt from socket i.
+func (e *Endpoint) writeOn(i int, dst netip.AddrPort, pkt []byte) error {
+	dst, err := e.checkDst(dst)
+	if err != nil {
+		return err
 	}
-	n, err := e.conn.WriteToUDPAddrPort(pkt, dst)
+	n, err := e.socks[i].WriteToUDPAddrPort(pkt, dst)
 	if err != nil {
 		e.stats.TxErrors.Add(1)
 		return fmt.Errorf("gtpu send to %s: %w", dst, err)
@@ -231,6 +272,16 @@ func (e *Endpoint) WritePacket(dst netip.AddrPort, pkt []byte) error {
 	e.stats.TxPackets.Add(1)
 	e.stats.TxBytes.Add(uint64(n))
 	return nil
+}
+
+// checkDst unmaps dst and refuses the other address family (counted).
+func (e *Endpoint) checkDst(dst netip.AddrPort) (netip.AddrPort, error) {
+	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
+	if dst.Addr().Is4() == e.ipv6 {
+		e.stats.TxErrors.Add(1)
+		return dst, fmt.Errorf("gtpu send to %s: %w", dst, ErrUnsupportedAddr)
+	}
+	return dst, nil
 }
 
 // SendEndMarker tells dst that tunnel teid ends here (TS 29.281 §7.3.2).
@@ -264,7 +315,15 @@ func (e *Endpoint) Echo(ctx context.Context, dst netip.AddrPort) (uint8, error) 
 	}
 }
 
-// tokenBucket limits Error Indications; only the read loop uses it.
+// allowErrorIndication applies the Error Indication rate limit; the read
+// loops share it.
+func (e *Endpoint) allowErrorIndication(now time.Time) bool {
+	e.limiterMu.Lock()
+	defer e.limiterMu.Unlock()
+	return e.limiter.allow(now)
+}
+
+// tokenBucket limits Error Indications (under Endpoint.limiterMu).
 type tokenBucket struct {
 	rate, burst, tokens float64
 	last                time.Time

@@ -113,9 +113,8 @@ func TestEndpointsExchangeGPDUs(t *testing.T) {
 	if got != want {
 		t.Fatalf("gNB got %+v, want %+v", got, want)
 	}
-	if n := upf.Stats().RxGPDU.Load(); n != 1 {
-		t.Fatalf("UPF RxGPDU = %d", n)
-	}
+	// Counted once the read loop has handled its batch.
+	waitFor(t, "UPF RxGPDU = 1", func() bool { return upf.Stats().RxGPDU.Load() == 1 })
 	if !upf.RemoveTunnel(0x100) || upf.RemoveTunnel(0x100) {
 		t.Fatal("RemoveTunnel did not report existence")
 	}

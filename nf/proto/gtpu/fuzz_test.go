@@ -78,7 +78,9 @@ func FuzzParseIEs(f *testing.F) {
 }
 
 // FuzzEndpointHandle feeds datagrams to an endpoint's dispatch: nothing may
-// panic and every datagram must land in exactly one counter.
+// panic, every datagram must land in exactly one counter, and every G-PDU
+// for an unknown TEID is answered with an Error Indication or counted as
+// suppressed by the rate limit.
 func FuzzEndpointHandle(f *testing.F) {
 	for _, tc := range codecCases {
 		b, _ := Append(nil, &tc.h, tc.payload)
@@ -98,14 +100,19 @@ func FuzzEndpointHandle(f *testing.F) {
 	}
 	// Replies go to the discard port on loopback.
 	src := netip.MustParseAddrPort("127.0.0.1:9")
+	r := e.newReader(0, nil)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := rxPacket{buf: b, n: len(b), src: src}
-		e.handle(&p)
+		r.handle(&p)
+		r.publish()
 		s := e.Stats()
 		handled := s.MalformedTotal() + s.RxGPDU.Load() + s.UnknownTEID.Load() + s.RxEchoRequest.Load() +
 			s.RxEchoResponse.Load() + s.RxErrorIndication.Load() + s.RxEndMarker.Load() + s.RxOtherType.Load()
 		if handled != s.RxPackets.Load() {
 			t.Fatalf("%d datagrams, %d counted", s.RxPackets.Load(), handled)
+		}
+		if answered := s.ErrorIndicationSent.Load() + s.ErrorIndicationSuppressed.Load(); answered != s.UnknownTEID.Load() {
+			t.Fatalf("%d G-PDUs for unknown TEIDs, %d answered or suppressed", s.UnknownTEID.Load(), answered)
 		}
 	})
 }

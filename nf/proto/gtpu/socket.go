@@ -1,6 +1,7 @@
 package gtpu
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,8 +13,10 @@ import (
 	"github.com/corebox/corebox/nf/nfkit"
 )
 
-// listen binds a UDP socket of the family the address asks for.
-func listen(addr string) (*net.UDPConn, bool, error) {
+// listen binds n UDP sockets of the family the address asks for, all on
+// one address (SO_REUSEPORT when n > 1; a port of 0 is resolved by the
+// first socket).
+func listen(addr string, n int) ([]*net.UDPConn, bool, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
@@ -22,19 +25,31 @@ func listen(addr string) (*net.UDPConn, bool, error) {
 	if strings.Contains(host, ":") {
 		network, ipv6 = "udp6", true
 	}
-	ua, err := net.ResolveUDPAddr(network, addr)
-	if err != nil {
-		return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
+	var lc net.ListenConfig
+	if n > 1 {
+		lc.Control = setReusePort
 	}
-	conn, err := net.ListenUDP(network, ua)
-	if err != nil {
-		return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
+	conns := make([]*net.UDPConn, 0, n)
+	closeAll := func() {
+		for _, c := range conns {
+			c.Close()
+		}
 	}
-	if err := nfkit.GrowUDPBuffers(conn); err != nil {
-		conn.Close()
-		return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
+	for range n {
+		pc, err := lc.ListenPacket(context.Background(), network, addr)
+		if err != nil {
+			closeAll()
+			return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
+		}
+		c := pc.(*net.UDPConn)
+		conns = append(conns, c)
+		if err := nfkit.GrowUDPBuffers(c); err != nil {
+			closeAll()
+			return nil, false, fmt.Errorf("gtpu listen %q: %w", addr, err)
+		}
+		addr = c.LocalAddr().String() // the others join the port the first got
 	}
-	return conn, ipv6, nil
+	return conns, ipv6, nil
 }
 
 // enableDstInfo asks the kernel to report each datagram's destination.
@@ -65,35 +80,32 @@ func dstFromOOB(oob []byte, ipv6Socket bool) netip.Addr {
 
 // rxPacket is one received datagram and its control data.
 type rxPacket struct {
-	buf  []byte
-	n    int
-	oob  []byte
-	oobn int
-	src  netip.AddrPort
+	buf       []byte
+	n         int
+	oob       []byte
+	oobn      int
+	src       netip.AddrPort
+	truncated bool // longer than buf
 }
 
-// readBatchSize is 1 for now: the loop is written over batches so that
-// recvmmsg (ipv4.PacketConn.ReadBatch) can fill several at once later.
-const readBatchSize = 1
+// rxBufSize holds the largest UDP payload.
+const rxBufSize = 65536
 
-func newRxBatch() []rxPacket {
+// rxStride spaces the receive buffers of a ring in one slab so that they
+// do not all start at the same cache set.
+const rxStride = rxBufSize + 128
+
+// readBatchSize is how many datagrams one read loop takes per recvmmsg.
+const readBatchSize = 64
+
+func newRxPackets(n int) []rxPacket {
 	oobLen := max(len(ipv4.NewControlMessage(ipv4.FlagDst)), len(ipv6.NewControlMessage(ipv6.FlagDst)))
-	pkts := make([]rxPacket, readBatchSize)
+	slab := make([]byte, n*rxStride)
+	oobs := make([]byte, n*oobLen)
+	pkts := make([]rxPacket, n)
 	for i := range pkts {
-		pkts[i].buf = make([]byte, 65536)
-		pkts[i].oob = make([]byte, oobLen)
+		pkts[i].buf = slab[i*rxStride : i*rxStride+rxBufSize : i*rxStride+rxBufSize]
+		pkts[i].oob = oobs[i*oobLen : (i+1)*oobLen : (i+1)*oobLen]
 	}
 	return pkts
-}
-
-// readBatch fills pkts and returns how many it filled.
-func (e *Endpoint) readBatch(pkts []rxPacket) (int, error) {
-	p := &pkts[0]
-	n, oobn, _, src, err := e.conn.ReadMsgUDPAddrPort(p.buf, p.oob)
-	if err != nil {
-		return 0, err
-	}
-	p.n, p.oobn = n, oobn
-	p.src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-	return 1, nil
 }

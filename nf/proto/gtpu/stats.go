@@ -3,7 +3,9 @@ package gtpu
 import "sync/atomic"
 
 // Stats are an Endpoint's counters. They only grow; an NF exports them as
-// Prometheus counters.
+// Prometheus counters. RxPackets, RxBytes and RxGPDU are added once per
+// received batch, after its datagrams were handled; the others as they
+// happen.
 type Stats struct {
 	RxPackets atomic.Uint64 // datagrams received, well-formed or not
 	RxBytes   atomic.Uint64
