@@ -10,14 +10,14 @@ import (
 )
 
 func TestShippedList(t *testing.T) {
-	if got := Shipped(); !reflect.DeepEqual(got, []string{"5gc", "5glab", "demo", "test12"}) {
+	if got := Shipped(); !reflect.DeepEqual(got, []string{"5gc", "5glab", "demo", "test12", "upfbench"}) {
 		t.Errorf("Shipped() = %v", got)
 	}
 }
 
 // Shipped profiles use only the NF kinds that exist so far.
 var existingKinds = map[string]bool{"probe": true, "dn": true, "nrf": true, "udr": true, "udm": true, "ausf": true,
-	"pcf": true, "nssf": true, "upf": true, "smf": true, "amf": true, "gnb": true, "ue": true}
+	"pcf": true, "nssf": true, "upf": true, "smf": true, "amf": true, "gnb": true, "ue": true, "gtpgen": true}
 
 func TestShippedProfiles(t *testing.T) {
 	for _, name := range Shipped() {

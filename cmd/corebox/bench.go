@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,7 @@ import (
 
 func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure corebox against a baseline run on the same machine"}
-	cmd.AddCommand(newBenchStartCmd(g), newBenchUpCmd(g))
+	cmd.AddCommand(newBenchStartCmd(g), newBenchUpCmd(g), newBenchUPFCmd(g))
 	return cmd
 }
 
@@ -89,4 +90,101 @@ func newBenchUpCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&tag, "tag", version, "image tag of the kind NFs")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
+}
+
+func newBenchUPFCmd(g *globals) *cobra.Command {
+	var runs, sessions int
+	var sizes []int
+	var duration time.Duration
+	var name, tag, output string
+	var sets []string
+	var keep bool
+	cmd := &cobra.Command{
+		Use:   "upf [-n RUNS] [--duration 5s] [--sessions 64] [--tag T] [-o json]",
+		Short: "UPF N3->N6 and N6->N3 throughput against kernel IP forwarding over the same veths, measured in the same run",
+		Long: `Brings up the upfbench profile (a UPF and the gtpgen traffic generator),
+or finds it up, and for each packet size and direction runs, flat out and
+interleaved, the kernel baseline (plain UDP forwarded by the kernel of the
+UPF's namespace, the UPF process idle) and the UPF itself (GTP-U with gtpgen's
+PFCP sessions). Reports medians of delivered pps and Gbps, loss and latency,
+the ratio UPF/kernel, and the targets: at 1400 B at least 0.5x the kernel's
+pps; 415 kpps per direction where the baseline itself gets there. The
+profile is brought down at the end unless --keep. Needs root (it sets the
+baseline's sysctls in the generator's namespace from the host).`,
+		Example: `  corebox bench upf
+  corebox bench upf -n 5 --duration 10s -o json
+  corebox bench upf --set dataplane=required --keep`,
+		Args: cobra.NoArgs,
+		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
+			set, err := keyValues("--set", sets)
+			if err != nil {
+				return err
+			}
+			p, err := profiles.Find(name, profiles.LoadOptions{Set: set})
+			if err != nil {
+				return err
+			}
+			res, err := bench.UPF(cmd.Context(), bench.UPFConfig{Client: c, Profile: p, Set: set, ImageTag: tag, Runs: runs,
+				Duration: duration, Sessions: sessions, Sizes: sizes, Keep: keep, Progress: progressTo(cmd)})
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return printJSON(cmd.OutOrStdout(), res)
+			}
+			printUPFBench(cmd.OutOrStdout(), res)
+			return nil
+		}),
+	}
+	cmd.Flags().IntVarP(&runs, "runs", "n", 3, "runs of every case (medians are reported)")
+	cmd.Flags().DurationVar(&duration, "duration", 5*time.Second, "sending time of each case")
+	cmd.Flags().IntVar(&sessions, "sessions", 64, "PFCP sessions (UEs); probe streams in the baseline")
+	cmd.Flags().IntSliceVar(&sizes, "sizes", []int{64, 1400}, "IP packet sizes in octets")
+	cmd.Flags().StringVar(&name, "profile", "upfbench", "profile (shipped name or file) with NFs upf and gen")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "profile variable, VAR=VALUE (repeatable), e.g. dataplane=required")
+	cmd.Flags().StringVar(&tag, "tag", version, "image tag of the kind NFs")
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave the profile up afterwards")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	return cmd
+}
+
+func printUPFBench(w io.Writer, res *bench.UPFResult) {
+	fmt.Fprintf(w, "UPF throughput against kernel forwarding (profile %s, %s on CPUs %s, gen on CPUs %s)\n",
+		res.Profile, res.UPFImage, orShared(res.UPFCPUSet), orShared(res.GenCPUSet))
+	fmt.Fprintf(w, "%d sessions, flat out, %s per case, median of %d run(s); Gbps of inner IP octets; load average %s -> %s\n\n",
+		res.Sessions, res.Duration, res.Runs, res.LoadAvg[0], res.LoadAvg[1])
+	fmt.Fprintf(w, "%6s  %-3s %-7s %14s %8s %7s %9s %9s %11s\n", "size", "dir", "path", "delivered pps", "Gbps", "loss", "p50 µs", "p99 µs", "UPF/kernel")
+	for _, c := range res.Cases {
+		for _, row := range []struct {
+			name  string
+			m     bench.Sample
+			ratio string
+		}{{"kernel", c.Kernel.Median, ""}, {"upf", c.UPF.Median, fmt.Sprintf("%.2fx", c.RatioPPS)}} {
+			fmt.Fprintf(w, "%6d  %-3s %-7s %12.1f k %8.3f %6.1f%% %9.0f %9.0f %11s\n", c.Size, c.Direction, row.name,
+				row.m.RxPPS/1e3, row.m.RxGbps, 100*row.m.LossRatio, row.m.P50Us, row.m.P99Us, row.ratio)
+		}
+	}
+	fmt.Fprintln(w, "\ntargets:")
+	for _, t := range res.Targets {
+		what := fmt.Sprintf("UPF/kernel pps %.2fx >= %.2fx", t.Got, t.Want)
+		if t.Want > 1 {
+			what = fmt.Sprintf("UPF %.0f kpps >= %.0f kpps", t.Got/1e3, t.Want/1e3)
+		}
+		note := ""
+		if t.Note != "" {
+			note = " (" + t.Note + ")"
+		}
+		fmt.Fprintf(w, "  %5d B %s  %-34s %s%s\n", t.Size, t.Direction, what, t.Status, note)
+	}
+	fmt.Fprintf(w, "\nbaseline: %s\n", res.Baseline)
+	for _, leg := range res.KernelPath {
+		fmt.Fprintf(w, "  %s\n", leg)
+	}
+}
+
+func orShared(cpuset string) string {
+	if cpuset == "" {
+		return "shared"
+	}
+	return cpuset
 }

@@ -13,7 +13,8 @@ import (
 const (
 	// PathRun: POST a RunRequest; the answer is the Result (200), or
 	// {"error": "..."} with 400 (bad parameters), 409 (a run is in
-	// progress), 503 (not ready, or draining) or 500 (the run failed).
+	// progress), 503 (not ready, or draining), 412 (kernel mode cannot
+	// run here) or 500 (the run failed).
 	PathRun = "/gtpgen/run"
 	// PathLast: GET the last successful run's Result (404 before one).
 	PathLast = "/gtpgen/last"
@@ -62,6 +63,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, ErrNotReady), errors.Is(err, ErrDraining):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrKernelPath):
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusInternalServerError
 }

@@ -32,6 +32,7 @@ func TestControlAPI(t *testing.T) {
 		{`{"sessions": 70000, "duration": "1s", "size": 64}`, "sessions 70000"},
 		{`{"sessions": 1, "duration": "1s", "size": 64, "rate_pps": 200000000}`, "rate_pps 200000000"},
 		{`{"sessions": 1, "duration": "1s", "size": 64, "direction": "sideways"}`, `direction "sideways"`},
+		{`{"sessions": 1, "duration": "1s", "size": 64, "mode": "fast"}`, `mode "fast"`},
 	} {
 		code, out := nfkittest.Do(t, "POST", base+PathRun, tc.body)
 		var e struct{ Error string }
@@ -65,11 +66,12 @@ func TestControlAPI(t *testing.T) {
 
 func TestStatusOf(t *testing.T) {
 	for err, want := range map[error]int{
-		fmt.Errorf("%w: x", ErrBadParams): 400,
-		ErrBusy:                           409,
-		fmt.Errorf("%w: y", ErrNotReady):  503,
-		ErrDraining:                       503,
-		errors.New("establish sessions"):  500,
+		fmt.Errorf("%w: x", ErrBadParams):  400,
+		ErrBusy:                            409,
+		fmt.Errorf("%w: y", ErrNotReady):   503,
+		ErrDraining:                        503,
+		fmt.Errorf("%w: z", ErrKernelPath): 412,
+		errors.New("establish sessions"):   500,
 	} {
 		if got := statusOf(err); got != want {
 			t.Errorf("statusOf(%v) = %d, want %d", err, got, want)

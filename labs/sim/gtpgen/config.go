@@ -41,6 +41,9 @@ type UPFConfig struct {
 	PFCP string `yaml:"pfcp"`
 	// GTPUPort is the UPF's N3 port; F-TEIDs carry only the address.
 	GTPUPort int `yaml:"gtpu_port"`
+	// N3 is the UPF's N3 address: the gateway of kernel-mode uplink.
+	// Empty: kernel-mode uplink is refused.
+	N3 string `yaml:"n3"`
 	// N6 is the UPF's N6 address: the UE pool is routed via it while
 	// gtpgen runs (added if missing, removed at stop). Empty: no route.
 	N6 string `yaml:"n6"`
@@ -94,6 +97,8 @@ func (c Config) Validate() error {
 	add(err)
 	add(checkPort("upf.gtpu_port", c.UPF.GTPUPort, false))
 	_, err = c.upfN6()
+	add(err)
+	_, err = c.upfN3()
 	add(err)
 	_, err = specificAddrPort("pfcp.listen", c.PFCP.Listen, true)
 	add(err)
@@ -163,12 +168,22 @@ func (c Config) upfPFCP() (netip.AddrPort, error) {
 
 // upfN6 is the route gateway, or an invalid Addr when no route is wanted.
 func (c Config) upfN6() (netip.Addr, error) {
-	if c.UPF.N6 == "" {
+	return optionalAddr("upf.n6", c.UPF.N6, "the UPF's N6 IPv4 address, or empty for no route")
+}
+
+// upfN3 is the kernel-mode uplink gateway, or an invalid Addr.
+func (c Config) upfN3() (netip.Addr, error) {
+	return optionalAddr("upf.n3", c.UPF.N3, "the UPF's N3 IPv4 address, or empty (no kernel-mode uplink)")
+}
+
+// optionalAddr parses a specific IPv4 address; empty is the invalid Addr.
+func optionalAddr(key, s, want string) (netip.Addr, error) {
+	if s == "" {
 		return netip.Addr{}, nil
 	}
-	a, err := netip.ParseAddr(c.UPF.N6)
+	a, err := netip.ParseAddr(s)
 	if err != nil || !a.Is4() || a.IsUnspecified() {
-		return netip.Addr{}, fmt.Errorf("upf.n6 %q: want the UPF's N6 IPv4 address, or empty for no route", c.UPF.N6)
+		return netip.Addr{}, fmt.Errorf("%s %q: want %s", key, s, want)
 	}
 	return a, nil
 }

@@ -47,6 +47,7 @@ func TestConfigValidate(t *testing.T) {
 		"upf hostname":       {func(c *Config) { c.UPF.PFCP = "upf.example" }, "upf.pfcp"},
 		"upf gtpu port":      {func(c *Config) { c.UPF.GTPUPort = 0 }, "upf.gtpu_port 0"},
 		"upf n6":             {func(c *Config) { c.UPF.N6 = "0.0.0.0" }, "upf.n6"},
+		"upf n3":             {func(c *Config) { c.UPF.N3 = "upf" }, `upf.n3 "upf"`},
 		"wildcard n3":        {func(c *Config) { c.N3.Listen = ":2152" }, "n3.listen"},
 		"n6 port 0":          {func(c *Config) { c.N6.Listen = "10.0.6.9:0" }, "port 0"},
 		"node id":            {func(c *Config) { c.PFCP.NodeID = "smf" }, "pfcp.node_id"},
@@ -90,7 +91,7 @@ func TestDefaultYAMLDocumented(t *testing.T) {
 
 func TestParamsValidate(t *testing.T) {
 	good := Params{Sessions: 10, RatePPS: 1000, Duration: time.Second, Size: 64}.withDefaults()
-	if good.Direction != Both || good.validate(10) != nil {
+	if good.Direction != Both || good.Mode != ModeGTP || good.validate(10) != nil {
 		t.Fatalf("good params: %+v %v", good, good.validate(10))
 	}
 	if err := (Params{Sessions: 11, Duration: time.Second, Size: 64, Direction: Uplink}).validate(10); err == nil ||
@@ -98,8 +99,8 @@ func TestParamsValidate(t *testing.T) {
 		t.Errorf("over max_sessions: %v", err)
 	}
 	// Every bad field is named at once.
-	err := Params{Sessions: -1, RatePPS: -1, Duration: -1, Size: 0, Direction: "x"}.validate(10)
-	for _, f := range []string{"sessions -1", "rate_pps -1", "duration -1ns", "size 0", `direction "x"`} {
+	err := Params{Sessions: -1, RatePPS: -1, Duration: -1, Size: 0, Direction: "x", Mode: "y"}.validate(10)
+	for _, f := range []string{"sessions -1", "rate_pps -1", "duration -1ns", "size 0", `direction "x"`, `mode "y"`} {
 		if err == nil || !strings.Contains(err.Error(), f) {
 			t.Errorf("%v lacks %q", err, f)
 		}

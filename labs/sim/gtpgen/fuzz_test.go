@@ -1,6 +1,7 @@
 package gtpgen
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 
@@ -68,6 +69,32 @@ func FuzzUplink(f *testing.F) {
 		}
 		if got != 1 || c.bytes != uint64(len(payload)+ipUDPLen) {
 			t.Fatalf("accepted from %s: received %d, %d bytes", d.Peer, got, c.bytes)
+		}
+	})
+}
+
+// FuzzKernelDownlink feeds arbitrary datagrams from arbitrary sources to
+// a kernel run's N3 receive path: a datagram is counted once only if it
+// is a probe of the run from our N6 socket, and a taken one that is not
+// counted has a known reason.
+func FuzzKernelDownlink(f *testing.F) {
+	good := probe{dir: probeDL, run: 1, session: 1, seq: 0, sentNS: 1}
+	f.Add(probeBytes(good, 40), []byte{192, 0, 2, 6}, uint16(9000))
+	g := &Generator{}
+	f.Fuzz(func(t *testing.T, datagram, from []byte, port uint16) {
+		st := fuzzKernelRun()
+		ip, _ := netip.AddrFromSlice(from)
+		src := net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, port))
+		var c batchCount
+		taken, err := g.matchKernelDownlink(st, datagram, src, 10, &c)
+		got := st.flows[flowDL].received.Load()
+		switch {
+		case !taken || err != nil:
+			if got != 0 || c.packets != 0 || (taken && reasonIndex(err) == len(dropReasons)-1) {
+				t.Fatalf("not counted (taken %v, %v) yet received %d", taken, err, got)
+			}
+		case got != 1 || c.bytes != uint64(len(datagram)+ipUDPLen) || netip.AddrPortFrom(ip.Unmap(), port) != st.n6:
+			t.Fatalf("counted from %s: received %d, %d bytes", src, got, c.bytes)
 		}
 	})
 }

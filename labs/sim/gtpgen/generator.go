@@ -23,6 +23,9 @@ var (
 	ErrBusy      = errors.New("a run is in progress")
 	ErrNotReady  = errors.New("not ready")
 	ErrDraining  = errors.New("draining: no new runs")
+	// ErrKernelPath: kernel mode cannot run as configured (no UPF
+	// address, memory N6, sysctls that would drop our packets).
+	ErrKernelPath = errors.New("kernel mode cannot run here")
 )
 
 // Generator drives GTP-U traffic through one UPF and measures it. It is
@@ -36,6 +39,10 @@ type Generator struct {
 	upf   netip.AddrPort
 	pool  netip.Prefix
 	upfN6 netip.Addr
+	upfN3 netip.Addr
+	// sysctlDir is /proc/sys/net/ipv4/conf, where kernel mode checks the
+	// interfaces' settings; tests point it elsewhere.
+	sysctlDir string
 
 	// Bound by serve before bound is set; read-only afterwards.
 	node   *pfcp.Node
@@ -62,10 +69,12 @@ type Generator struct {
 }
 
 func newGenerator(cfg Config, n6 N6Port, log *slog.Logger, info func(string, string)) *Generator {
-	g := &Generator{cfg: cfg, log: log, info: info, epoch: time.Now(), n6: n6, stopped: make(chan struct{})}
+	g := &Generator{cfg: cfg, log: log, info: info, epoch: time.Now(), n6: n6, stopped: make(chan struct{}),
+		sysctlDir: "/proc/sys/net/ipv4/conf"}
 	g.upf, _ = cfg.upfPFCP() // validated
 	g.pool, _ = cfg.pool()
 	g.upfN6, _ = cfg.upfN6()
+	g.upfN3, _ = cfg.upfN3()
 	g.lastRun.Store(uint32(g.epoch.UnixNano()))
 	return g
 }
@@ -73,7 +82,8 @@ func newGenerator(cfg Config, n6 N6Port, log *slog.Logger, info func(string, str
 // nowNS is the time since the generator was made, in ns (monotonic).
 func (g *Generator) nowNS() int64 { return int64(time.Since(g.epoch)) }
 
-// Ready reports whether a run can start.
+// Ready reports whether a run can start (a GTP run; a kernel run needs
+// only the sockets bound).
 func (g *Generator) Ready() (bool, string) {
 	switch {
 	case !g.bound.Load():

@@ -16,6 +16,10 @@
 // latency are measured exactly. Sockets use sendmmsg/recvmmsg batches and
 // pacing sleeps per batch, never per packet.
 //
+// Kernel mode (kernel.go) measures the baseline a UPF is compared with:
+// plain UDP through the same sockets and veths, forwarded by the kernel of
+// the UPF's namespace with the UPF process left out.
+//
 // Runs are started with POST /gtpgen/run on the ops server, or
 // Generator.Run in Go. Config (YAML, defaults in default.yaml, documented
 // in README.md).

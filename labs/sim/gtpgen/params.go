@@ -20,6 +20,18 @@ const (
 
 func (d Direction) has(x Direction) bool { return d == x || d == Both }
 
+// Mode says what carries a run's packets.
+type Mode string
+
+// Modes.
+const (
+	// ModeGTP: the UPF's user plane, with PFCP sessions (the default).
+	ModeGTP Mode = "gtp"
+	// ModeKernel: the baseline, plain IPv4/UDP forwarded by the kernel of
+	// the UPF's namespace, the UPF process left out (kernel.go).
+	ModeKernel Mode = "kernel"
+)
+
 // Limits of a run.
 const (
 	// MinSize is the smallest IP packet: IPv4 and UDP headers and the probe.
@@ -31,7 +43,8 @@ const (
 
 // Params describe one run.
 type Params struct {
-	// Sessions is how many PFCP sessions (UEs) carry the traffic.
+	// Sessions is how many PFCP sessions (UEs) carry the traffic; in
+	// kernel mode, how many probe streams (sequence spaces) it is split in.
 	Sessions int
 	// RatePPS is packets per second per direction, spread round robin
 	// over the sessions; 0 sends as fast as possible.
@@ -42,6 +55,8 @@ type Params struct {
 	Size int
 	// Direction is ul, dl or both; empty means both.
 	Direction Direction
+	// Mode is gtp or kernel; empty means gtp.
+	Mode Mode
 }
 
 // validate names the field at fault and what is allowed.
@@ -64,6 +79,9 @@ func (p Params) validate(maxSessions int) error {
 	default:
 		errs = append(errs, fmt.Errorf("direction %q: want ul, dl or both", p.Direction))
 	}
+	if p.Mode != ModeGTP && p.Mode != ModeKernel {
+		errs = append(errs, fmt.Errorf("mode %q: want gtp (through the UPF) or kernel (the kernel forwarding baseline)", p.Mode))
+	}
 	return errors.Join(errs...)
 }
 
@@ -71,6 +89,9 @@ func (p Params) validate(maxSessions int) error {
 func (p Params) withDefaults() Params {
 	if p.Direction == "" {
 		p.Direction = Both
+	}
+	if p.Mode == "" {
+		p.Mode = ModeGTP
 	}
 	return p
 }
@@ -82,12 +103,19 @@ type RunRequest struct {
 	Duration  simapi.Duration `json:"duration"`
 	Size      int             `json:"size"`
 	Direction Direction       `json:"direction,omitempty"`
+	Mode      Mode            `json:"mode,omitempty"`
 }
 
 // Params converts the request.
 func (r RunRequest) Params() Params {
 	return Params{Sessions: r.Sessions, RatePPS: r.RatePPS, Duration: time.Duration(r.Duration),
-		Size: r.Size, Direction: r.Direction}
+		Size: r.Size, Direction: r.Direction, Mode: r.Mode}
+}
+
+// request is p as a RunRequest (the Result echoes it).
+func (p Params) request() RunRequest {
+	return RunRequest{Sessions: p.Sessions, RatePPS: p.RatePPS, Duration: simapi.Duration(p.Duration),
+		Size: p.Size, Direction: p.Direction, Mode: p.Mode}
 }
 
 // Result is the outcome of a run (and the body POST /gtpgen/run and
@@ -106,8 +134,11 @@ type Result struct {
 	Uplink          *Flow   `json:"uplink,omitempty"`
 	Downlink        *Flow   `json:"downlink,omitempty"`
 	// UPFUsage sums the usage reports the UPF sent when the sessions were
-	// deleted: what it counted on its side.
+	// deleted: what it counted on its side (zero in kernel mode).
 	UPFUsage Usage `json:"upf_usage"`
+	// KernelPath describes, in kernel mode, the routes and output
+	// interfaces the packets were sent with.
+	KernelPath []string `json:"kernel_path,omitempty"`
 	// Malformed and Stray count received packets dropped during the run:
 	// undecodable ones, and well-formed ones of no session of this run.
 	Malformed uint64 `json:"malformed"`

@@ -40,7 +40,10 @@ type runState struct {
 	sessions []session
 	n6       netip.AddrPort // uplink destination
 	uePort   uint16
-	flows    [2]flowState
+	// kernel: a kernel-mode run, whose downlink arrives on N3 as plain
+	// UDP from n6 (kernel.go).
+	kernel bool
+	flows  [2]flowState
 	// malformed and stray count dropped packets, under receiver.mu.
 	malformed, stray uint64
 }
@@ -156,6 +159,14 @@ func (g *Generator) onDownlink(msgs []ipv4.Message, bufs [][]byte, h *gtpu.Heade
 	g.rx.mu.Lock()
 	st := g.rx.run
 	for i := range msgs {
+		if st != nil && st.kernel {
+			if taken, err := g.matchKernelDownlink(st, bufs[i][:msgs[i].N], msgs[i].Addr, now, &c); taken {
+				if err != nil {
+					g.dropped(st, &c, "n3", err)
+				}
+				continue
+			}
+		}
 		pkt, err := decodeN3(bufs[i][:msgs[i].N], h)
 		if err == nil {
 			err = g.matchDownlink(st, pkt, now, &c)
@@ -194,6 +205,31 @@ func (g *Generator) matchDownlink(st *runState, pkt n3Packet, now int64, c *batc
 		c.bytes += uint64(pkt.size)
 	}
 	return nil
+}
+
+// matchKernelDownlink takes b if it is a probe from our N6 socket in
+// kernel run st: counted, or dropped with err. Anything else is not taken
+// and goes on to the G-PDU checks (which count it, and answer an echo).
+func (g *Generator) matchKernelDownlink(st *runState, b []byte, from net.Addr, now int64, c *batchCount) (taken bool, err error) {
+	p, err := parseProbe(b)
+	if err != nil {
+		return false, nil
+	}
+	ua, ok := from.(*net.UDPAddr)
+	if !ok {
+		return false, nil
+	}
+	if ap := ua.AddrPort(); netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) != st.n6 {
+		return false, nil
+	}
+	if _, err := st.match(p, probeDL); err != nil {
+		return true, err
+	}
+	if st.record(flowDL, p, now) {
+		c.packets++
+		c.bytes += uint64(len(b) + ipUDPLen)
+	}
+	return true, nil
 }
 
 // n6Loop reads uplink packets (decapsulated by the UPF) until N6 closes.

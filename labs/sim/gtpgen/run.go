@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/corebox/corebox/labs/simapi"
 )
 
 // drainPoll is how often the drain checks whether packets still arrive.
@@ -14,14 +12,15 @@ const drainPoll = 10 * time.Millisecond
 
 // Run establishes p.Sessions sessions on the UPF, sends traffic for
 // p.Duration, waits for the stragglers, deletes the sessions (also when
-// ctx ends early or the run fails) and returns what was measured. One run
-// at a time: another gets ErrBusy.
+// ctx ends early or the run fails) and returns what was measured. In
+// kernel mode it sets up the kernel path instead of sessions, and removes
+// it at the end (kernel.go). One run at a time: another gets ErrBusy.
 func (g *Generator) Run(ctx context.Context, p Params) (Result, error) {
 	p = p.withDefaults()
 	if err := p.validate(g.cfg.MaxSessions); err != nil {
 		return Result{}, fmt.Errorf("%w: %w", ErrBadParams, err)
 	}
-	if err := g.admit(); err != nil {
+	if err := g.admit(p.Mode); err != nil {
 		return Result{}, err
 	}
 	defer g.runs.Done()
@@ -51,12 +50,13 @@ func resultLabel(err error) string {
 	return "ok"
 }
 
-// admit takes the one run slot, if the generator can run now.
-func (g *Generator) admit() error {
+// admit takes the one run slot, if the generator can run now: a kernel
+// run needs only the sockets, the UPF process plays no part in it.
+func (g *Generator) admit(mode Mode) error {
 	if g.draining.Load() {
 		return ErrDraining
 	}
-	if ok, why := g.Ready(); !ok {
+	if ok, why := g.Ready(); !ok && (mode != ModeKernel || !g.bound.Load()) {
 		return fmt.Errorf("%w: %s", ErrNotReady, why)
 	}
 	if !g.busy.CompareAndSwap(false, true) {
@@ -73,25 +73,20 @@ func (g *Generator) admit() error {
 }
 
 func (g *Generator) run(ctx context.Context, p Params) (res Result, err error) {
-	res = Result{Params: RunRequest{Sessions: p.Sessions, RatePPS: p.RatePPS, Duration: simapi.Duration(p.Duration),
-		Size: p.Size, Direction: p.Direction}, RunID: g.lastRun.Add(1), Started: time.Now()}
+	res = Result{Params: p.request(), RunID: g.lastRun.Add(1), Started: time.Now()}
 	t0 := time.Now()
-	sessions, err := g.establish(ctx, g.node, p.Sessions)
+	st, undo, err := g.prepare(ctx, p, &res)
 	res.SetupSeconds = time.Since(t0).Seconds()
-	defer func() { // whatever happened, leave the UPF clean
+	defer func() { // whatever happened, leave the UPF and the routes clean
 		t := time.Now()
-		usage, rerr := g.teardown(ctx, sessions)
+		usage, uerr := undo()
 		res.TeardownSeconds = time.Since(t).Seconds()
 		res.UPFUsage = usage
-		err = errors.Join(err, rerr)
+		err = errors.Join(err, uerr)
 	}()
 	if err != nil {
-		return res, fmt.Errorf("establish sessions: %w", err)
-	}
-	if err := prepareUplink(sessions, p.Size, uint8(g.cfg.QFI)); err != nil {
 		return res, err
 	}
-	st := newRunState(res.RunID, p, sessions, g.n6.LocalAddr(), uint16(g.cfg.UEPort))
 	g.rx.attach(st)
 	sendStart := time.Now()
 	sendErr := g.send(ctx, st, p, sendStart)
@@ -105,6 +100,29 @@ func (g *Generator) run(ctx context.Context, p Params) (res Result, err error) {
 		return res, sendErr
 	}
 	return res, ctx.Err()
+}
+
+// prepare sets up what the run's mode needs and returns the run state and
+// the undo, which the caller calls also when prepare failed.
+func (g *Generator) prepare(ctx context.Context, p Params, res *Result) (*runState, func() (Usage, error), error) {
+	if p.Mode == ModeKernel {
+		kp, err := g.kernelSetup(p)
+		res.KernelPath = kp.describe()
+		undo := func() (Usage, error) { return Usage{}, kp.close() }
+		if err != nil {
+			return nil, undo, err
+		}
+		return g.kernelRunState(res.RunID, p), undo, nil
+	}
+	sessions, err := g.establish(ctx, g.node, p.Sessions)
+	undo := func() (Usage, error) { return g.teardown(ctx, sessions) }
+	if err != nil {
+		return nil, undo, fmt.Errorf("establish sessions: %w", err)
+	}
+	if err := prepareUplink(sessions, p.Size, uint8(g.cfg.QFI)); err != nil {
+		return nil, undo, err
+	}
+	return newRunState(res.RunID, p, sessions, g.n6.LocalAddr(), uint16(g.cfg.UEPort)), undo, nil
 }
 
 // teardown deletes the sessions even when ctx has ended, within a bound.
@@ -127,7 +145,7 @@ func (g *Generator) send(ctx context.Context, st *runState, p Params, start time
 	n := 0
 	if p.Direction.has(Uplink) {
 		n++
-		go func() { errs <- g.sendUplink(ctx, st, p.RatePPS, start, end) }()
+		go func() { errs <- g.sendUplink(ctx, st, p.RatePPS, start, end, g.uplinkFramer(st)) }()
 	}
 	if p.Direction.has(Downlink) {
 		n++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
@@ -76,13 +77,40 @@ func (r *roundRobin) take() (int, uint64) {
 	return i, seq
 }
 
-// sendUplink sends G-PDUs from N3 to the UPF until end, paced.
-func (g *Generator) sendUplink(ctx context.Context, st *runState, ratePPS int, start, end time.Time) error {
+// uplinkFramer writes packet seq of session idx into b (of its frame
+// length) and says where it goes.
+type uplinkFramer struct {
+	frameLen int
+	frame    func(b []byte, idx int, seq uint64, now int64) *net.UDPAddr
+}
+
+// uplinkFramer is the run's uplink packet: a G-PDU to the UPF, or in
+// kernel mode the bare UDP payload, to our own N6 socket.
+func (g *Generator) uplinkFramer(st *runState) uplinkFramer {
+	if st.kernel {
+		to := net.UDPAddrFromAddrPort(st.n6)
+		return uplinkFramer{frameLen: st.size - ipUDPLen, frame: func(b []byte, idx int, seq uint64, now int64) *net.UDPAddr {
+			putProbe(b, &probe{dir: probeUL, run: st.id, session: uint32(idx), seq: seq, sentNS: now})
+			return to
+		}}
+	}
+	return uplinkFramer{frameLen: gtpHeaderLen + st.size, frame: func(b []byte, idx int, seq uint64, now int64) *net.UDPAddr {
+		s := &st.sessions[idx]
+		copy(b, s.ulHdr[:])
+		ue := netip.AddrPortFrom(s.ue, st.uePort)
+		putIPv4UDP(b[gtpHeaderLen:], ue, st.n6, uint16(seq), st.size)
+		putProbe(b[gtpHeaderLen+ipUDPLen:], &probe{dir: probeUL, run: st.id, session: uint32(idx), seq: seq, sentNS: now})
+		return s.upfN3
+	}}
+}
+
+// sendUplink sends the uplink packets from N3 until end, paced.
+func (g *Generator) sendUplink(ctx context.Context, st *runState, ratePPS int, start, end time.Time, fr uplinkFramer) error {
 	batch := g.cfg.Batch
 	msgs := newMessages(batch)
 	bufs := make([][]byte, batch)
 	for i := range bufs {
-		bufs[i] = make([]byte, gtpHeaderLen+st.size)
+		bufs[i] = make([]byte, fr.frameLen)
 		msgs[i].Buffers[0] = bufs[i]
 	}
 	rr := roundRobin{seqs: make([]uint64, len(st.sessions))}
@@ -93,13 +121,7 @@ func (g *Generator) sendUplink(ctx context.Context, st *runState, ratePPS int, s
 		now := g.nowNS()
 		for i := range n {
 			idx, seq := rr.take()
-			s := &st.sessions[idx]
-			b := bufs[i]
-			copy(b, s.ulHdr[:])
-			ue := netip.AddrPortFrom(s.ue, st.uePort)
-			putIPv4UDP(b[gtpHeaderLen:], ue, st.n6, uint16(seq), st.size)
-			putProbe(b[gtpHeaderLen+ipUDPLen:], &probe{dir: probeUL, run: st.id, session: uint32(idx), seq: seq, sentNS: now})
-			msgs[i].Addr = s.upfN3
+			msgs[i].Addr = fr.frame(bufs[i], idx, seq, now)
 		}
 		sent, err := writeAllN3(g.n3, msgs[:n])
 		pace.took(n)
