@@ -3,6 +3,7 @@ package upf
 import (
 	"errors"
 	"fmt"
+	mbits "math/bits"
 	"net"
 	"net/netip"
 	"net/url"
@@ -52,13 +53,21 @@ const (
 type N6Config struct {
 	Mode    string `yaml:"mode"`
 	TUNName string `yaml:"tun_name"`
+	// Network is the profile network the UE pools are announced on (ops
+	// GET /routes), so the data network side routes them to us.
+	Network string `yaml:"network"`
 	MTU     int    `yaml:"mtu"`
 }
 
-// UEPool is a UE address pool and the DNN it serves.
+// UEPool is a UE address pool and the DNN it serves. With Slices > 1 the
+// CIDR is the DNN's whole pool, cut into Slices equal parts, and this UPF
+// owns part Slice (a profile gives each replica ${self.index}), so UPF
+// replicas never share addresses.
 type UEPool struct {
-	CIDR string `yaml:"cidr"`
-	DNN  string `yaml:"dnn"`
+	CIDR   string `yaml:"cidr"`
+	DNN    string `yaml:"dnn"`
+	Slices int    `yaml:"slices"`
+	Slice  int    `yaml:"slice"`
 }
 
 // NRFConfig says where to register, and as whom.
@@ -139,6 +148,9 @@ func (c Config) workers() int {
 }
 
 func (c N6Config) validate() error {
+	if c.Network == "" {
+		return errors.New("n6.network: empty (the network the UE pools are announced on, e.g. n6)")
+	}
 	switch c.Mode {
 	case N6ModeMemory:
 		return nil
@@ -238,7 +250,30 @@ func (c Config) pools() ([]netip.Prefix, error) {
 		if p.DNN == "" {
 			errs = append(errs, fmt.Errorf("ue_pools[%d].dnn: empty", i))
 		}
-		out = append(out, pfx)
+		part, err := p.part(pfx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ue_pools[%d]: %w", i, err))
+		}
+		out = append(out, part)
 	}
 	return out, errors.Join(errs...)
+}
+
+// part is the slice of pool this UPF owns: all of it unless Slices > 1.
+func (p UEPool) part(pool netip.Prefix) (netip.Prefix, error) {
+	n := max(p.Slices, 1)
+	if n&(n-1) != 0 {
+		return pool, fmt.Errorf("slices %d: want a power of two (1, 2, 4, 8 ...)", p.Slices)
+	}
+	if p.Slice < 0 || p.Slice >= n {
+		return pool, fmt.Errorf("slice %d: want 0..%d (one of the %d slices)", p.Slice, n-1, n)
+	}
+	bits := pool.Bits() + mbits.Len(uint(n)) - 1
+	if bits > 30 {
+		return pool, fmt.Errorf("slices %d: %s cut in %d leaves fewer than 4 addresses each", p.Slices, pool, n)
+	}
+	base := pool.Masked().Addr().As4()
+	v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	v += uint32(p.Slice) << (32 - bits)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits), nil
 }

@@ -43,6 +43,10 @@ func TestConfigValidate(t *testing.T) {
 		"pool host bits":             func(c *Config) { c.UEPools[0].CIDR = "10.45.0.1/16" },
 		"pool IPv6":                  func(c *Config) { c.UEPools[0].CIDR = "fd00::/64" },
 		"pool without dnn":           func(c *Config) { c.UEPools[0].DNN = "" },
+		"slices not a power of 2":    func(c *Config) { c.UEPools[0].Slices = 3 },
+		"slice out of range":         func(c *Config) { c.UEPools[0].Slices, c.UEPools[0].Slice = 4, 4 },
+		"slices too small":           func(c *Config) { c.UEPools[0].CIDR, c.UEPools[0].Slices = "10.45.0.0/29", 4 },
+		"no n6 network":              func(c *Config) { c.N6.Network = "" },
 		"nrf uri":                    func(c *Config) { c.NRF.URI = "nrf:8000" },
 		"sst":                        func(c *Config) { c.NSSAI[0].SST = 256 },
 		"sd":                         func(c *Config) { c.NSSAI[0].SD = "xyz" },
@@ -136,4 +140,28 @@ func keyPaths(n *yaml.Node, prefix string) []string {
 		return out
 	}
 	return nil
+}
+
+// TestPoolSlices: each replica owns its part of the DNN's pool.
+func TestPoolSlices(t *testing.T) {
+	for _, tc := range []struct {
+		cidr          string
+		slices, slice int
+		want          string
+	}{
+		{"10.45.0.0/16", 0, 0, "10.45.0.0/16"},
+		{"10.45.0.0/16", 1, 0, "10.45.0.0/16"},
+		{"10.45.0.0/16", 4, 0, "10.45.0.0/18"},
+		{"10.45.0.0/16", 4, 1, "10.45.64.0/18"},
+		{"10.45.0.0/16", 4, 3, "10.45.192.0/18"},
+		{"10.45.0.0/16", 256, 255, "10.45.255.0/24"},
+		{"10.45.0.0/28", 4, 2, "10.45.0.8/30"},
+	} {
+		c := testConfig()
+		c.UEPools = []UEPool{{CIDR: tc.cidr, DNN: "internet", Slices: tc.slices, Slice: tc.slice}}
+		got, err := c.pools()
+		if err != nil || len(got) != 1 || got[0].String() != tc.want {
+			t.Errorf("%s slice %d of %d: %v %v, want %s", tc.cidr, tc.slice, tc.slices, got, err, tc.want)
+		}
+	}
 }

@@ -138,6 +138,7 @@ func (n *NF) dropTunnel(s *session, teid uint32) {
 func (n *NF) indexUE(s *session, want map[netip.Addr]bool) {
 	n.ueMu.Lock()
 	defer n.ueMu.Unlock()
+	n.trackForeign(s.ueAddrs, want)
 	for a := range s.ueAddrs {
 		if k := addrKey(a); !want[a] && n.byUE.get(k) == s {
 			n.byUE.set(k, nil)

@@ -110,7 +110,7 @@ type endpointCounts struct {
 // collector exports stats as Prometheus metrics.
 type collector struct {
 	n                                                   *NF
-	sessions, buffered, associations, workers           *prometheus.Desc
+	sessions, buffered, associations, workers, bps      *prometheus.Desc
 	rxPackets, rxBytes, txPackets, txBytes, dropped     *prometheus.Desc
 	established, deleted, reports, errIndSent, errIndRx *prometheus.Desc
 }
@@ -124,6 +124,7 @@ func newCollector(n *NF) *collector {
 		buffered:     d("buffered_packets", "Downlink packets buffered for idle UEs."),
 		associations: d("pfcp_associations", "PFCP associations with SMFs."),
 		workers:      d("workers", "Data-path workers: N3 read loops, and as many N6 (TUN) queues."),
+		bps:          d("throughput_bits_per_second", "User-plane bits received per second, both directions, over the last 5 s (for autoscaling)."),
 		rxPackets:    d("rx_packets_total", "User packets received: uplink on N3 (known TEIDs), downlink on N6.", "direction"),
 		rxBytes:      d("rx_bytes_total", "Octets of the user packets received (inner IP packets).", "direction"),
 		txPackets:    d("tx_packets_total", "User packets sent: uplink toward N6, downlink on N3.", "direction"),
@@ -139,7 +140,7 @@ func newCollector(n *NF) *collector {
 
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.sessions, c.buffered, c.associations, c.workers, c.rxPackets, c.rxBytes,
+	for _, d := range []*prometheus.Desc{c.sessions, c.buffered, c.associations, c.workers, c.bps, c.rxPackets, c.rxBytes,
 		c.txPackets, c.txBytes, c.dropped, c.established, c.deleted, c.reports, c.errIndSent, c.errIndRx} {
 		ch <- d
 	}
@@ -158,6 +159,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.buffered, float64(s.buffered.Load()))
 	gauge(c.associations, float64(s.associations.Load()))
 	gauge(c.workers, float64(c.n.workers))
+	gauge(c.bps, c.n.throughput.bitsPerSecond())
 	dir, drops := s.totals()
 	for i, d := range dir {
 		name := directionNames[i]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 )
@@ -17,6 +18,8 @@ type n6Device interface {
 	Queue(i int) n6Queue
 	Close() error
 	Name() string
+	// SetRoute routes p into the device (on) or stops (off).
+	SetRoute(p netip.Prefix, on bool) error
 }
 
 // n6Queue is one queue of an N6 device.
@@ -64,6 +67,9 @@ func NewMemoryN6() *MemoryN6 {
 
 // Name implements n6Device.
 func (m *MemoryN6) Name() string { return "memory" }
+
+// SetRoute implements n6Device: a memory device takes every packet.
+func (m *MemoryN6) SetRoute(netip.Prefix, bool) error { return nil }
 
 // Inject queues a downlink packet, as if the data network had routed it to
 // the UPF. The UPF reads pkt later: do not modify it after the call.

@@ -251,7 +251,7 @@ func (t *netnsTopology) startUPF(b *testing.B, gso bool) (stop func()) {
 	cfg := testConfig()
 	cfg.GTPU.Listen = netip.AddrPortFrom(n3UPF, gtpu.Port).String()
 	cfg.GTPU.GSO = gso
-	cfg.N6 = N6Config{Mode: N6ModeTUN, TUNName: "upfb0", MTU: 1400}
+	cfg.N6 = N6Config{Mode: N6ModeTUN, TUNName: "upfb0", MTU: 1400, Network: "n6"}
 	var s *smf
 	t.upf.must(b, func() (err error) {
 		if t.n, err = New(cfg, nfkit.WithLogger(nfkittest.Quiet())); err != nil {

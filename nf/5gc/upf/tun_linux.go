@@ -113,6 +113,24 @@ func prefixNet(p netip.Prefix) *net.IPNet {
 // Name implements n6Device.
 func (t *tunDevice) Name() string { return t.name }
 
+// SetRoute implements n6Device.
+func (t *tunDevice) SetRoute(p netip.Prefix, on bool) error {
+	link, err := netlink.LinkByName(t.name)
+	if err != nil {
+		return fmt.Errorf("n6 tun %s: %w", t.name, err)
+	}
+	r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: prefixNet(p), Scope: netlink.SCOPE_LINK}
+	if on {
+		err = netlink.RouteReplace(r)
+	} else {
+		err = netlink.RouteDel(r)
+	}
+	if err != nil {
+		return fmt.Errorf("n6 tun %s: route %s (on %v): %w", t.name, p, on, err)
+	}
+	return nil
+}
+
 // Queues implements n6Device.
 func (t *tunDevice) Queues() int { return len(t.queues) }
 

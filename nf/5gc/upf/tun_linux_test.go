@@ -344,7 +344,7 @@ func buildNetnsLab() (l netnsLab, err error) {
 		return netnsLab{}, err
 	}
 	cfg := testConfig()
-	cfg.N6 = N6Config{Mode: N6ModeTUN, TUNName: "upft1", MTU: 1400}
+	cfg.N6 = N6Config{Mode: N6ModeTUN, TUNName: "upft1", MTU: 1400, Network: "n6"}
 	cfg.Workers = tunQueues
 	if l.upf, err = New(cfg, nfkit.WithLogger(nfkittest.Quiet())); err != nil {
 		return l, err

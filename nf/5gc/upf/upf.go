@@ -84,8 +84,11 @@ type NF struct {
 	sessions map[uint64]*session // by UP SEID
 	teidMu   sync.Mutex
 	lastTEID uint32
-	ueMu     sync.Mutex // serialises changes to byUE
-	byUE     ueIndex    // by UE IPv4 address
+	ueMu     sync.Mutex         // serialises changes to byUE and foreign
+	byUE     ueIndex            // by UE IPv4 address
+	foreign  map[netip.Addr]int // sessions per UE address outside our pools
+
+	throughput throughputMeter
 }
 
 // Addrs are the bound N4 and N3 sockets.
@@ -103,7 +106,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 	w := cfg.workers()
 	// Lanes: control, then one per N3 read loop, then one per N6 queue.
 	n := &NF{cfg: cfg, log: o.Logger, stats: newStats(1 + 2*w), workers: w, now: time.Now, peerPort: gtpu.Port,
-		drain: make(chan struct{}), sessions: map[uint64]*session{}}
+		drain: make(chan struct{}), sessions: map[uint64]*session{}, foreign: map[netip.Addr]int{}}
 	n.control = newLane(n, n.stats.lanes[0], nil, nil)
 	n.nodeID, _ = cfg.nodeAddr() // validated above
 	n.n3, _ = cfg.n3Addr()
@@ -148,6 +151,7 @@ func (n *NF) Run(ctx context.Context) error {
 	}
 	defer n.closeN6()
 	n.bound.Store(&Addrs{PFCP: n.node.LocalAddr(), GTPU: n.gtp.LocalAddr()})
+	n.announce()
 	n.log.Info("upf starting", "pfcp", n.node.LocalAddr(), "node_id", n.nodeID, "gtpu", n.gtp.LocalAddr(),
 		"n3_address", n.n3, "n6", n.n6.Name(), "ue_pools", n.pools, "nrf", n.cfg.NRF.URI,
 		"workers", n.workers, "n6_queues", n.n6.Queues())
@@ -155,6 +159,7 @@ func (n *NF) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return n.ops.Run(ctx, n.cfg.Ops.Listen) },
 		n.gtp.Run,
 		n.node.Run,
+		n.measureThroughput,
 		func(ctx context.Context) error { // unblocks the downlink workers' reads
 			<-ctx.Done()
 			n.closeN6()

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -445,5 +446,65 @@ func TestMemoryN6(t *testing.T) {
 	}
 	if err := m.WritePacket([]byte{0x45}); !isClosed(err) {
 		t.Fatalf("write after close: %v", err)
+	}
+}
+
+// TestAnnouncesPoolsAndMovedAddresses: GET /routes holds the pool slice;
+// a session whose UE address is outside it (moved here from another UPF)
+// adds a /32 for as long as it lasts, and its downlink is served.
+func TestAnnouncesPoolsAndMovedAddresses(t *testing.T) {
+	l := startLab(t, func(c *Config) {
+		c.UEPools = []UEPool{{CIDR: "10.45.0.0/16", DNN: "internet", Slices: 4, Slice: 1}}
+	})
+	routes := func() []string {
+		var out []string
+		for _, p := range l.upf.Ops().Routes()["n6"] {
+			out = append(out, p.String())
+		}
+		return out
+	}
+	if got := routes(); !slices.Equal(got, []string{"10.45.64.0/18"}) {
+		t.Fatalf("announced %v, want the slice 10.45.64.0/18", got)
+	}
+	l.gnb.listen(t, gnbTEID)
+	moved := netip.MustParseAddr("10.45.0.9") // slice 0's
+	res, _ := l.establish(t, pduSession(moved))
+	if got := routes(); !slices.Equal(got, []string{"10.45.0.9/32", "10.45.64.0/18"}) {
+		t.Fatalf("announced %v, want the slice and 10.45.0.9/32", got)
+	}
+	down := ipv4UDP(dnAddr, moved, 100, 3)
+	l.inject(t, down)
+	if g := recv(t, l.gnb.rx, "downlink for the moved UE"); !bytes.Equal(g.payload, down) {
+		t.Fatalf("gNB got %x", g.payload)
+	}
+	if _, err := l.smf.node.DeleteSession(ctxT(t), res.CPSEID); err != nil {
+		t.Fatal(err)
+	}
+	if got := routes(); !slices.Equal(got, []string{"10.45.64.0/18"}) {
+		t.Fatalf("after deletion announced %v, want only the slice", got)
+	}
+}
+
+func TestThroughputMeter(t *testing.T) {
+	var m throughputMeter
+	t0 := time.Unix(1000, 0)
+	m.add(t0, 0)
+	if m.bitsPerSecond() != 0 {
+		t.Fatalf("one sample: %v", m.bitsPerSecond())
+	}
+	for i := 1; i <= 10; i++ {
+		m.add(t0.Add(time.Duration(i)*time.Second), uint64(i)*1_000_000) // 8 Mbit/s
+	}
+	if got := m.bitsPerSecond(); got != 8e6 {
+		t.Fatalf("steady 1 MB/s: %v bit/s, want 8e6", got)
+	}
+	for i := 11; i <= 20; i++ { // the load stops: the window forgets it
+		m.add(t0.Add(time.Duration(i)*time.Second), 10_000_000)
+	}
+	if got := m.bitsPerSecond(); got != 0 {
+		t.Fatalf("after 10 idle seconds: %v bit/s, want 0", got)
+	}
+	if len(m.samples) > 7 {
+		t.Errorf("the window keeps %d samples", len(m.samples))
 	}
 }
