@@ -10,7 +10,7 @@ import (
 )
 
 func TestShippedList(t *testing.T) {
-	if got := Shipped(); !reflect.DeepEqual(got, []string{"5gc", "5glab", "demo", "test12", "upfbench"}) {
+	if got := Shipped(); !reflect.DeepEqual(got, []string{"5gc", "5gelastic", "5glab", "demo", "test12", "upfbench"}) {
 		t.Errorf("Shipped() = %v", got)
 	}
 }

@@ -190,6 +190,7 @@ type Monitor struct {
 type SeriesSpec struct {
 	Name     string            `yaml:"name"`
 	NF       string            `yaml:"nf"`
+	NFs      []string          `yaml:"nfs"` // several NFs, summed (instead of nf)
 	Metric   string            `yaml:"metric"`
 	Labels   map[string]string `yaml:"labels"`
 	Rate     bool              `yaml:"rate"`
@@ -257,4 +258,15 @@ func (s Step) actions() int {
 		}
 	}
 	return n
+}
+
+// nfNames are the NFs whose instances the series sums.
+func (s SeriesSpec) nfNames() []string {
+	if len(s.NFs) > 0 {
+		return s.NFs
+	}
+	if s.NF == "" {
+		return nil
+	}
+	return []string{s.NF}
 }

@@ -108,6 +108,7 @@ func TestBrokenLabs(t *testing.T) {
 		{"monitor no series", good + "monitor: {interval: 1s}\n", nil, "monitor.series: required"},
 		{"monitor duplicate", good + "monitor:\n  series:\n    - {name: r, nf: upf, replicas: true}\n    - {name: r, nf: smf, replicas: true}\n", nil, `x.yaml:12: monitor.series[1].name: "r" is used by an earlier series`},
 		{"monitor name", good + "monitor:\n  series: [{name: 'a b', nf: upf, replicas: true}]\n", nil, `monitor.series[0].name: "a b": want a name`},
+		{"monitor nf and nfs", good + "monitor:\n  series: [{name: r, nf: upf, nfs: [upf, ue], replicas: true}]\n", nil, `monitor.series[0].nfs: give nf or nfs, not both`},
 		{"monitor two kinds", good + "monitor:\n  series: [{name: r, nf: upf, replicas: true, metric: m}]\n", nil, "monitor.series[0]: give exactly one of metric"},
 		{"monitor metric nf", good + "monitor:\n  series: [{name: r, metric: m}]\n", nil, "monitor.series[0].nf: required: the NF whose instances to scrape"},
 		{"monitor replicas rate", good + "monitor:\n  series: [{name: r, nf: upf, replicas: true, rate: true}]\n", nil, "monitor.series[0].replicas: rate, labels and scale go with metric"},

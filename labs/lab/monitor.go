@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/corebox/corebox/labs/report"
+	"github.com/corebox/corebox/orchestrator/controller"
 )
 
 // finalSampleTimeout bounds the sample taken when the steps end.
@@ -48,7 +50,7 @@ func newMonitor(api Orchestrator, src MetricsSource, profile string, spec *Monit
 		rep:      &report.Monitor{Started: now(), IntervalS: spec.Interval.Seconds()},
 		counters: map[string]*counterSum{}, gauges: map[string]map[string]float64{}, done: make(chan struct{})}
 	for _, s := range spec.Series {
-		rs := &report.Series{Name: s.Name, Kind: s.Kind(), NF: s.NF, Metric: s.Metric, Labels: s.Labels, Scale: s.scale()}
+		rs := &report.Series{Name: s.Name, Kind: s.Kind(), NF: strings.Join(s.nfNames(), "+"), Metric: s.Metric, Labels: s.Labels, Scale: s.scale()}
 		if s.Loss != nil {
 			rs.Of = []string{s.Loss.Sent, s.Loss.Received}
 		}
@@ -135,20 +137,21 @@ func (m *monitor) sample(ctx context.Context) {
 		if spec.Loss != nil {
 			continue
 		}
-		nf, err := nfOf(st, spec.NF)
+		ready, instances, err := nfsOf(st, spec.nfNames())
 		if err != nil {
 			s.ScrapeErrors++
 			s.LastError = err.Error()
 			continue
 		}
 		if spec.Replicas {
-			addPoint(s, t, float64(nf.Ready))
+			addPoint(s, t, float64(ready))
 			continue
 		}
-		scrapes, ok := byNF[spec.NF]
+		key := strings.Join(spec.nfNames(), "+")
+		scrapes, ok := byNF[key]
 		if !ok {
-			scrapes = scrapeAll(ctx, m.src, running(nf))
-			byNF[spec.NF] = scrapes
+			scrapes = scrapeAll(ctx, m.src, instances)
+			byNF[key] = scrapes
 		}
 		if spec.Rate {
 			m.rate(s, spec, scrapes, t, dt)
@@ -309,4 +312,17 @@ func (c *counterSum) add(rs []reading) float64 {
 	}
 	c.total += inc
 	return inc
+}
+
+// nfsOf sums the ready replicas and lists the running instances of names.
+func nfsOf(st *controller.Status, names []string) (ready int, instances []controller.InstanceStatus, err error) {
+	for _, name := range names {
+		nf, err := nfOf(st, name)
+		if err != nil {
+			return 0, nil, err
+		}
+		ready += nf.Ready
+		instances = append(instances, running(nf)...)
+	}
+	return ready, instances, nil
 }

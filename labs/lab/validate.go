@@ -352,9 +352,11 @@ func (s SeriesSpec) check(fail func(key, format string, args ...any)) {
 	}
 	metricOnly := s.Rate || s.Labels != nil || s.Scale != 0
 	switch {
+	case s.NF != "" && len(s.NFs) > 0:
+		fail(".nfs", "give nf or nfs, not both")
 	case s.Metric != "":
-		if s.NF == "" {
-			fail(".nf", "required: the NF whose instances to scrape")
+		if len(s.nfNames()) == 0 || slices.Contains(s.NFs, "") {
+			fail(".nf", "required: the NF whose instances to scrape (or nfs: a list)")
 		}
 		if !metricName.MatchString(s.Metric) {
 			fail(".metric", "%q: want a Prometheus metric name", s.Metric)
@@ -363,14 +365,14 @@ func (s SeriesSpec) check(fail func(key, format string, args ...any)) {
 			fail(".scale", "%v: want > 0 (default 1)", s.Scale)
 		}
 	case s.Replicas:
-		if s.NF == "" {
-			fail(".nf", "required: the NF whose ready replicas to count")
+		if len(s.nfNames()) == 0 || slices.Contains(s.NFs, "") {
+			fail(".nf", "required: the NF whose ready replicas to count (or nfs: a list)")
 		}
 		if metricOnly {
 			fail(".replicas", "rate, labels and scale go with metric")
 		}
 	default:
-		if s.NF != "" || metricOnly {
+		if len(s.nfNames()) > 0 || metricOnly {
 			fail(".loss", "nf, rate, labels and scale go with metric; loss names two rate series")
 		}
 	}
