@@ -55,7 +55,11 @@ func (n *Node) loadAll() ([]*container.Container, error) {
 	for _, e := range entries {
 		b, err := os.ReadFile(filepath.Join(n.containerDir(e.Name()), recordFile))
 		if errors.Is(err, os.ErrNotExist) {
-			// A directory without a record: Run died before writing it.
+			// A directory without a record: Run died before writing it,
+			// maybe with the rootfs mounted.
+			if err := unmountRootfs(n.containerDir(e.Name())); err != nil {
+				return nil, fmt.Errorf("unfinished container dir %s: %w", e.Name(), err)
+			}
 			if err := os.RemoveAll(n.containerDir(e.Name())); err != nil {
 				return nil, fmt.Errorf("remove unfinished container dir %s: %w", e.Name(), err)
 			}
