@@ -14,7 +14,7 @@ import (
 
 func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure corebox against a baseline run on the same machine"}
-	cmd.AddCommand(newBenchStartCmd(g), newBenchUpCmd(g), newBenchUPFCmd(g))
+	cmd.AddCommand(newBenchStartCmd(g), newBenchUpCmd(g), newBenchUPFCmd(g), newBenchScaleOutCmd(g))
 	return cmd
 }
 

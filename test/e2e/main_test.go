@@ -77,6 +77,8 @@ type cli struct {
 	t    *testing.T
 	root string
 	env  []string
+	// timeout bounds each command (0: 2 minutes).
+	timeout time.Duration
 }
 
 func newCLI(t *testing.T) *cli {
@@ -88,7 +90,11 @@ func newCLI(t *testing.T) *cli {
 // run runs a command and returns stdout, stderr and the exit code.
 func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	timeout := c.timeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "corebox"), args...)
 	cmd.Env = c.env
