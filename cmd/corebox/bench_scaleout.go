@@ -37,7 +37,7 @@ scaled back. Bring the profile up first (corebox lab run 5g-basic --keep, say).`
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "scale-out of %s in %s, median of %d:\n", cfg.UPF, cfg.Profile, len(runs))
-			fmt.Fprintf(w, "  scale call -> new replica ready          %8.1f ms\n", ms(bench.Median(ready)))
+			fmt.Fprintf(w, "  scale call -> new replica ready          %8.1f ms  (0: the orchestrator had not polled it ready yet)\n", ms(bench.Median(ready)))
 			fmt.Fprintf(w, "  scale call -> first session on it        %8.1f ms  (target < 1000 ms)\n", ms(bench.Median(first)))
 			return nil
 		}),
@@ -51,6 +51,7 @@ scaled back. Bring the profile up first (corebox lab run 5g-basic --keep, say).`
 	f.StringVar(&cfg.DNN, "dnn", "internet", "DNN of the sessions")
 	f.IntVar(&cfg.SST, "sst", 1, "SST of the sessions")
 	f.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "give up on a run after this long")
+	f.DurationVar(&cfg.Every, "every", 20*time.Millisecond, "pause between sessions (the UEs must outlast the scale-out)")
 	f.StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
 }

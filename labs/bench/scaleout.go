@@ -19,6 +19,7 @@ import (
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/orchestrator/api"
 	"github.com/corebox/corebox/orchestrator/controller"
+	"github.com/corebox/corebox/orchestrator/state"
 	"github.com/corebox/corebox/profiles"
 )
 
@@ -34,6 +35,9 @@ type ScaleOutConfig struct {
 	SST      int
 	Runs     int
 	Timeout  time.Duration // for one run's first session on the new replica
+	// Every paces the sessions, so the UEs last until the replica is up
+	// (the resolution of the measurement is about this).
+	Every time.Duration
 	Progress func(string)
 }
 
@@ -42,7 +46,7 @@ type ScaleOutConfig struct {
 // went elsewhere meanwhile.
 type ScaleOutRun struct {
 	ToFirstSession time.Duration `json:"to_first_session"`
-	ToReady        time.Duration `json:"to_ready"` // the new replica's readiness, as the orchestrator saw it
+	ToReady        time.Duration `json:"to_ready"` // the new replica's readiness as the orchestrator saw it (0: not yet)
 	Elsewhere      int           `json:"sessions_elsewhere"`
 }
 
@@ -110,6 +114,11 @@ func scaleOutOnce(ctx context.Context, cfg ScaleOutConfig) (ScaleOutRun, error) 
 			return run, nil
 		}
 		run.Elsewhere++
+		select {
+		case <-ctx.Done():
+			return run, ctx.Err()
+		case <-time.After(cfg.Every):
+		}
 	}
 	return run, fmt.Errorf("no session landed on the new replica within %v (%d UEs tried)", cfg.Timeout, run.Elsewhere)
 }
@@ -126,6 +135,9 @@ func nfStatus(st *controller.Status, name string) *controller.NFStatus {
 func announced(ctx context.Context, upf *controller.NFStatus, network string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, in := range upf.Instances {
+		if in.Phase == state.PhaseDraining {
+			continue // leaving: a new replica may take its slice
+		}
 		var rs nfkit.RoutesStatus
 		url := "http://" + net.JoinHostPort(in.Addresses[profiles.MgmtNetwork], strconv.Itoa(profiles.OpsPort)) + "/routes"
 		if err := call(ctx, http.MethodGet, url, nil, &rs); err != nil {
@@ -182,10 +194,16 @@ func readyAfter(ctx context.Context, cfg ScaleOutConfig, t0 time.Time, index int
 		return 0
 	}
 	upf := nfStatus(st, cfg.UPF)
-	if upf == nil || index >= len(upf.Instances) || upf.Instances[index].ReadyAt.IsZero() {
+	if upf == nil {
 		return 0
 	}
-	return upf.Instances[index].ReadyAt.Sub(t0)
+	name := profiles.InstanceName(cfg.Profile, cfg.UPF, index)
+	for _, in := range upf.Instances {
+		if in.Name == name && !in.ReadyAt.IsZero() {
+			return in.ReadyAt.Sub(t0)
+		}
+	}
+	return 0 // not seen ready yet: sessions can land before the orchestrator's next readiness poll
 }
 
 // restore deregisters the UEs (their sessions go) and scales back.
@@ -203,6 +221,21 @@ func restore(cfg ScaleOutConfig, sim string, replicas int) {
 	if err := cfg.Client.WaitProfileReady(ctx, cfg.Profile, io.Discard); err != nil {
 		progress(cfg, "waiting for %s: %v", cfg.Profile, err)
 	}
+	// Ready holds while a drained replica is still going away: wait until
+	// it is gone, so the next run starts from the same replicas.
+	for ctx.Err() == nil {
+		st, err := cfg.Client.Status(ctx, cfg.Profile, false)
+		if err == nil {
+			if nf := nfStatus(st, cfg.UPF); nf != nil && len(nf.Instances) == replicas {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	progress(cfg, "%s did not get back to %d replicas", cfg.UPF, replicas)
 }
 
 func firstError(res simapi.Results) string {
