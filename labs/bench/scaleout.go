@@ -26,18 +26,18 @@ import (
 // ScaleOutConfig names a running profile with a scalable UPF and a UE
 // simulator whose UEs can open sessions.
 type ScaleOutConfig struct {
-	Client   *api.Client
-	Profile  string // e.g. 5glab
-	UPF      string // the NF scaled out (upf)
-	UE       string // the UE simulator NF (ue)
-	Network  string // where the UPF announces its pool (n6)
-	DNN      string
-	SST      int
-	Runs     int
-	Timeout  time.Duration // for one run's first session on the new replica
+	Client  *api.Client
+	Profile string // e.g. 5glab
+	UPF     string // the NF scaled out (upf)
+	UE      string // the UE simulator NF (ue)
+	Network string // where the UPF announces its pool (n6)
+	DNN     string
+	SST     int
+	Runs    int
+	Timeout time.Duration // for one run's first session on the new replica
 	// Every paces the sessions, so the UEs last until the replica is up
 	// (the resolution of the measurement is about this).
-	Every time.Duration
+	Every    time.Duration
 	Progress func(string)
 }
 
