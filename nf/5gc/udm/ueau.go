@@ -22,7 +22,7 @@ const (
 	pathGenerateAuthData = "/nudm-ueau/v1/{supiOrSuci}/security-information/generate-auth-data"
 	// maxSQNAttempts bounds the read/patch rounds one request makes when
 	// other UDMs keep moving the SQN.
-	maxSQNAttempts = 8
+	maxSQNAttempts = 12
 )
 
 // Resync is the RAND and AUTS of a synchronisation failure.
@@ -173,7 +173,10 @@ func (n *NF) vector(ctx context.Context, supi, snn string, rs *Resync) (aka.Vect
 
 // pause backs off a random 0..attempt ms so contending UDMs spread out.
 func pause(ctx context.Context, attempt int) {
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt)*int64(time.Millisecond) + 1)))
+	// Exponential with jitter: a UDM that keeps losing the conditional
+	// update to another one backs off further each time (up to about 1 s).
+	limit := int64(time.Millisecond) << min(attempt, 10)
+	t := time.NewTimer(time.Duration(rand.Int64N(limit) + 1))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
