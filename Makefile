@@ -11,7 +11,7 @@ LDFLAGS     := -X main.version=$(VERSION)
 
 export COREBOX_CNI_BIN := $(CNI_BIN)
 
-.PHONY: all build cni deps images demo demo-clean test test-short fuzz bench clean
+.PHONY: all build cni deps k8s images demo demo-clean test test-short fuzz bench clean
 
 all: build
 
@@ -28,6 +28,11 @@ cni:
 deps:
 	./scripts/install-deps.sh
 
+# A real kube-apiserver, controller-manager and scheduler for the Kubernetes
+# backend's tests, built once per machine into /var/cache/corebox.
+k8s:
+	./scripts/build-k8s.sh
+
 images: build
 	$(BIN)/corebox image build --corenf $(BIN)/corenf --tag $(VERSION)
 
@@ -37,7 +42,7 @@ demo: deps build cni images
 demo-clean:
 	./scripts/demo.sh clean
 
-test: deps build cni
+test: deps build cni k8s
 	./scripts/test.sh
 
 test-short:

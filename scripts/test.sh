@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export COREBOX_CNI_BIN=${COREBOX_CNI_BIN:-/var/cache/corebox/cni-v1.10.0/bin}
+export COREBOX_K8S_BIN=${COREBOX_K8S_BIN:-/var/cache/corebox/k8s-v1.37.2/bin}
 if [[ $(id -u) != 0 ]]; then
   echo "note: not root; tests that need namespaces, cgroups and CNI will skip (CI runs as root)"
 fi
