@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/corebox/corebox/orchestrator/api"
+	"github.com/corebox/corebox/orchestrator/kube/cluster"
+	"github.com/corebox/corebox/profiles"
 )
 
 func newImageCmd(g *globals) *cobra.Command {
@@ -190,22 +194,78 @@ func newImageLoadCmd(g *globals) *cobra.Command {
 
 func newImagePushCmd(g *globals) *cobra.Command {
 	var insecure bool
+	var registry, tag, profile string
 	cmd := &cobra.Command{
-		Use:     "push IMAGE DEST",
-		Short:   "Push an image to an OCI registry",
-		Example: "  corebox image push corebox/upf:dev registry.example:5000/corebox/upf:dev",
-		Args:    cobra.ExactArgs(2),
+		Use:   "push IMAGE DEST | push --registry REG [--tag T] [--profile P | KIND...]",
+		Short: "Push an image, or every kind image (of a profile), to an OCI registry",
+		Example: `  corebox image push corebox/upf:dev registry.example:5000/corebox/upf:dev
+  corebox image push --registry registry.example:5000 --profile 5gc`,
 		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
-			d, err := c.PushImage(cmd.Context(), api.PushRequest{Ref: args[0], Dest: args[1], Insecure: insecure}, progressTo(cmd))
+			if registry == "" {
+				if len(args) != 2 {
+					return fmt.Errorf("give IMAGE and DEST, or --registry REG")
+				}
+				return pushOne(cmd, c, args[0], args[1], insecure)
+			}
+			kinds, err := kindsToPush(cmd.Context(), c, profile, tag, args)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", args[1], d)
+			for _, k := range kinds {
+				if err := pushOne(cmd, c, "corebox/"+k+":"+tag, cluster.RegistryRef(registry, k, tag), insecure); err != nil {
+					return err
+				}
+			}
 			return nil
 		}),
 	}
 	cmd.Flags().BoolVar(&insecure, "insecure", false, "plain HTTP registry")
+	cmd.Flags().StringVar(&registry, "registry", "", "push corebox/KIND:TAG as REG/corebox/KIND:TAG (what render/up --registry name by digest)")
+	cmd.Flags().StringVar(&tag, "tag", version, "with --registry: the tag of the images")
+	cmd.Flags().StringVar(&profile, "profile", "", "with --registry: the kinds this profile runs (default: the KIND arguments, else every kind image at --tag)")
 	return cmd
+}
+
+func pushOne(cmd *cobra.Command, c *api.Client, ref, dest string, insecure bool) error {
+	d, err := c.PushImage(cmd.Context(), api.PushRequest{Ref: ref, Dest: dest, Insecure: insecure}, progressTo(cmd))
+	if err != nil {
+		return fmt.Errorf("push %s to %s: %w", ref, dest, err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", dest, d)
+	return nil
+}
+
+// kindsToPush is the kinds of a profile, else those named, else every
+// corebox/KIND image the store has at tag.
+func kindsToPush(ctx context.Context, c *api.Client, profile, tag string, named []string) ([]string, error) {
+	if profile != "" {
+		if len(named) > 0 {
+			return nil, fmt.Errorf("give --profile or KIND arguments, not both")
+		}
+		p, err := profiles.Find(profile, profiles.LoadOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return cluster.Kinds(p), nil
+	}
+	if len(named) > 0 {
+		return named, nil
+	}
+	list, err := c.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var kinds []string
+	for _, s := range list {
+		repo, t, ok := strings.Cut(s.Ref, ":")
+		if kind, isKind := strings.CutPrefix(repo, "corebox/"); ok && isKind && t == tag {
+			kinds = append(kinds, kind)
+		}
+	}
+	if len(kinds) == 0 {
+		return nil, fmt.Errorf("no corebox/KIND:%s images in the store (corebox image build --tag %s)", tag, tag)
+	}
+	return kinds, nil
 }
 
 func newImagePullCmd(g *globals) *cobra.Command {

@@ -63,11 +63,14 @@ func newResizeCmd(g *globals) *cobra.Command {
 	var cpus float64
 	var memory, cpuset string
 	var pids int64
+	var kf kubeFlags
 	cmd := &cobra.Command{
-		Use:   "resize NAME [--cpus N] [--memory SIZE] [--pids N]",
-		Short: "Change a running container's limits in place (same process)",
+		Use:   "resize NAME [--cpus N] [--memory SIZE] [--pids N] | PROFILE/NF --target kubernetes",
+		Short: "Change a running container's limits in place (same process); on Kubernetes, every pod of an NF",
 		Args:  cobra.ExactArgs(1),
-		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
+		RunE: g.withClientOr(&kf, func(cmd *cobra.Command, args []string) error {
+			return kubeResize(cmd, args[0], kf, cpus, memory)
+		}, func(cmd *cobra.Command, c *api.Client, args []string) error {
 			cur, err := c.Inspect(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -101,5 +104,6 @@ func newResizeCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&memory, "memory", "", "memory limit, e.g. 256Mi (0: unlimited)")
 	cmd.Flags().Int64Var(&pids, "pids", 0, "process limit (0: unlimited)")
 	cmd.Flags().StringVar(&cpuset, "cpuset", "", "CPUs to pin to, e.g. 1 or 0-1")
+	addKubeFlags(cmd, &kf)
 	return cmd
 }

@@ -44,7 +44,7 @@ func newRootCmd() *cobra.Command {
 		newExecCmd(g), newLogsCmd(g), newStatsCmd(g), newInspectCmd(g), newResizeCmd(g),
 		newNetCmd(g), newImageCmd(g), newBenchCmd(g), newVersionCmd(g),
 		newUpCmd(g), newDownCmd(g), newStatusCmd(g), newScaleCmd(g), newEventsCmd(g), newGraphCmd(),
-		newValidateCmd(g), newSchemaCmd(), newSubscriberCmd(g), newLabCmd(g),
+		newValidateCmd(g), newSchemaCmd(), newRenderCmd(), newSubscriberCmd(g), newLabCmd(g),
 	)
 	return root
 }
@@ -206,5 +206,21 @@ func (g *globals) withClient(body func(cmd *cobra.Command, c *api.Client, args [
 			return err
 		}
 		return body(cmd, c, args)
+	}
+}
+
+// withClientOr runs onKube when the command targets a cluster, else body
+// with a daemon client (so cluster commands need no daemon).
+func (g *globals) withClientOr(kf *kubeFlags, onKube func(cmd *cobra.Command, args []string) error,
+	body func(cmd *cobra.Command, c *api.Client, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		on, err := kf.kubernetes()
+		if err != nil {
+			return err
+		}
+		if on {
+			return onKube(cmd, args)
+		}
+		return g.withClient(body)(cmd, args)
 	}
 }

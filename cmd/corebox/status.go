@@ -22,11 +22,17 @@ func isNotFound(err error) bool { return errors.Is(err, api.ErrNotFound) }
 
 func newStatusCmd(g *globals) *cobra.Command {
 	var output string
+	var kf kubeFlags
 	cmd := &cobra.Command{
-		Use:   "status [PROFILE]",
+		Use:   "status [PROFILE] [--target kubernetes]",
 		Short: "Show applied profiles, or one profile's NFs: ready/desired, addresses, restarts, CPU and memory",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
+		RunE: g.withClientOr(&kf, func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("with --target kubernetes name the profile: corebox status PROFILE --target kubernetes")
+			}
+			return kubeStatus(cmd, args[0], kf, output)
+		}, func(cmd *cobra.Command, c *api.Client, args []string) error {
 			if len(args) == 0 {
 				return listProfiles(cmd, c, output)
 			}
@@ -58,6 +64,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	addKubeFlags(cmd, &kf)
 	return cmd
 }
 
@@ -101,20 +108,22 @@ func addressList(m map[string]string) string {
 func newScaleCmd(g *globals) *cobra.Command {
 	var wait bool
 	var timeout time.Duration
+	var kf kubeFlags
 	cmd := &cobra.Command{
-		Use:     "scale PROFILE NF=N...",
+		Use:     "scale PROFILE NF=N... [--target kubernetes]",
 		Short:   "Set the replica count of a profile's NFs (scale-in drains first)",
-		Example: "  corebox scale demo gateway=3",
+		Example: "  corebox scale demo gateway=3\n  corebox scale 5gc amf=2 --target kubernetes",
 		Args:    cobra.MinimumNArgs(2),
-		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
-			replicas := map[string]int{}
-			for _, kv := range args[1:] {
-				nf, n, ok := strings.Cut(kv, "=")
-				v, err := strconv.Atoi(n)
-				if !ok || err != nil || v < 0 {
-					return fmt.Errorf("%q: use NF=N with N a replica count, e.g. upf=3", kv)
-				}
-				replicas[nf] = v
+		RunE: g.withClientOr(&kf, func(cmd *cobra.Command, args []string) error {
+			replicas, err := replicaArgs(args[1:])
+			if err != nil {
+				return err
+			}
+			return kubeScale(cmd, args[0], replicas, kf, wait, timeout)
+		}, func(cmd *cobra.Command, c *api.Client, args []string) error {
+			replicas, err := replicaArgs(args[1:])
+			if err != nil {
+				return err
 			}
 			if err := c.Scale(cmd.Context(), args[0], replicas); err != nil {
 				return err
@@ -130,7 +139,22 @@ func newScaleCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until every instance is ready (removed ones drained)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait")
+	addKubeFlags(cmd, &kf)
 	return cmd
+}
+
+// replicaArgs parses NF=N arguments.
+func replicaArgs(kvs []string) (map[string]int, error) {
+	replicas := map[string]int{}
+	for _, kv := range kvs {
+		nf, n, ok := strings.Cut(kv, "=")
+		v, err := strconv.Atoi(n)
+		if !ok || err != nil || v < 0 {
+			return nil, fmt.Errorf("%q: use NF=N with N a replica count, e.g. upf=3", kv)
+		}
+		replicas[nf] = v
+	}
+	return replicas, nil
 }
 
 func newEventsCmd(g *globals) *cobra.Command {

@@ -16,14 +16,16 @@ import (
 
 func newUpCmd(g *globals) *cobra.Command {
 	var sets []string
-	var tag string
+	var img imageFlags
+	var kf kubeFlags
 	var dryRun, wait bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "up PROFILE [--set VAR=VALUE]... [--dry-run]",
+		Use:   "up PROFILE [--set VAR=VALUE]... [--dry-run] [--target kubernetes [--kubeconfig F] [--namespace NS]]",
 		Short: "Apply a profile (a shipped name or a file): create, change or remove what differs",
 		Example: `  corebox up demo
-  corebox up ./my.yaml --set n3_subnet=10.100.3.0/24 --dry-run`,
+  corebox up ./my.yaml --set n3_subnet=10.100.3.0/24 --dry-run
+  corebox up 5gc --target kubernetes --kubeconfig ~/.kube/lab --registry reg.example:5000`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := keyValues("--set", sets)
@@ -34,11 +36,20 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if on, err := kf.kubernetes(); err != nil || on {
+				if err != nil {
+					return err
+				}
+				return kubeUp(cmd, p, kf, img, dryRun, wait, timeout)
+			}
+			if img.registry != "" {
+				return fmt.Errorf("--registry is for --target kubernetes (corebox runs its own image store)")
+			}
 			c, err := g.client(cmd.Context())
 			if err != nil {
 				return err
 			}
-			plan, err := c.Apply(cmd.Context(), api.ApplyRequest{Profile: *p, Set: set, ImageTag: tag, DryRun: dryRun})
+			plan, err := c.Apply(cmd.Context(), api.ApplyRequest{Profile: *p, Set: set, ImageTag: img.tag, DryRun: dryRun})
 			if err != nil {
 				return err
 			}
@@ -52,7 +63,8 @@ func newUpCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "profile variable, VAR=VALUE (repeatable)")
-	cmd.Flags().StringVar(&tag, "tag", version, "image tag of the kind NFs (corebox/KIND:TAG)")
+	addImageFlags(cmd, &img)
+	addKubeFlags(cmd, &kf)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until every instance is ready, showing progress")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for readiness")
@@ -87,11 +99,15 @@ func printPlan(w io.Writer, plan *controller.Plan, dryRun bool) {
 
 func newDownCmd(g *globals) *cobra.Command {
 	var wait bool
+	var kf kubeFlags
+	var kd kubeDownFlags
 	cmd := &cobra.Command{
-		Use:   "down PROFILE",
+		Use:   "down PROFILE [--target kubernetes [--grace-period S] [--delete-namespace]]",
 		Short: "Remove every container and network a profile created",
 		Args:  cobra.ExactArgs(1),
-		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
+		RunE: g.withClientOr(&kf, func(cmd *cobra.Command, args []string) error {
+			return kubeDown(cmd, args[0], kf, kd, wait)
+		}, func(cmd *cobra.Command, c *api.Client, args []string) error {
 			if err := c.Down(cmd.Context(), args[0]); err != nil {
 				return err
 			}
@@ -106,5 +122,7 @@ func newDownCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until everything is removed")
+	addKubeFlags(cmd, &kf)
+	addKubeDownFlags(cmd, &kd)
 	return cmd
 }

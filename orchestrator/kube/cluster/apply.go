@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -36,10 +37,17 @@ func (r ApplyResult) Count(op string) int {
 	return n
 }
 
+// ApplyOptions tune an apply.
+type ApplyOptions struct {
+	// DryRun has the server validate and report without writing (and
+	// reports what would be pruned without deleting it).
+	DryRun bool
+}
+
 // Apply server-side applies objs (one profile's rendering, all in
 // namespace ns) and prunes the objects of that profile the rendering no
 // longer has. Applying the same objects again changes nothing.
-func (c *Cluster) Apply(ctx context.Context, profile, ns string, objs []kube.Object) (ApplyResult, error) {
+func (c *Cluster) Apply(ctx context.Context, profile, ns string, objs []kube.Object, opts ApplyOptions) (ApplyResult, error) {
 	var res ApplyResult
 	desired := map[string]bool{}
 	for _, o := range objs {
@@ -47,21 +55,21 @@ func (c *Cluster) Apply(ctx context.Context, profile, ns string, objs []kube.Obj
 		if err != nil {
 			return res, fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
 		}
-		op, err := c.applyOne(ctx, u)
+		op, err := c.applyOne(ctx, u, opts.DryRun)
 		if err != nil {
 			return res, err
 		}
 		desired[o.Kind+"/"+o.Name] = true
 		res.Changes = append(res.Changes, Change{Kind: o.Kind, Name: o.Name, Op: op})
 	}
-	pruned, err := c.prune(ctx, profile, ns, func(kind, name string) bool { return desired[kind+"/"+name] })
+	pruned, err := c.prune(ctx, profile, ns, opts.DryRun, func(kind, name string) bool { return desired[kind+"/"+name] })
 	res.Changes = append(res.Changes, pruned...)
 	return res, err
 }
 
 // applyOne applies u and reports whether the server created it, changed
 // it or found nothing to write (same resourceVersion).
-func (c *Cluster) applyOne(ctx context.Context, u *unstructured.Unstructured) (string, error) {
+func (c *Cluster) applyOne(ctx context.Context, u *unstructured.Unstructured, dryRun bool) (string, error) {
 	ri, err := c.resource(u.GetAPIVersion(), u.GetKind(), u.GetNamespace())
 	if err != nil {
 		return "", err
@@ -75,17 +83,37 @@ func (c *Cluster) applyOne(ctx context.Context, u *unstructured.Unstructured) (s
 	case !apierrors.IsNotFound(err):
 		return "", fmt.Errorf("get %s: %w", what, err)
 	}
-	after, err := ri.Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	ao := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
+	if dryRun {
+		ao.DryRun = []string{metav1.DryRunAll}
+	}
+	after, err := ri.Apply(ctx, u.GetName(), u, ao)
 	if err != nil {
 		return "", fmt.Errorf("apply %s: %w", what, err)
 	}
 	switch {
 	case before == "":
 		return "created", nil
-	case before == after.GetResourceVersion():
+	case dryRun && sameContent(cur, after):
+		return "unchanged", nil // a dry run writes nothing, so compare content
+	case !dryRun && before == after.GetResourceVersion():
 		return "unchanged", nil
 	}
 	return "configured", nil
+}
+
+// sameContent compares two versions of an object without the fields the
+// server keeps for itself.
+func sameContent(a, b *unstructured.Unstructured) bool {
+	strip := func(u *unstructured.Unstructured) map[string]any {
+		c := u.DeepCopy().Object
+		for _, f := range []string{"managedFields", "resourceVersion", "generation"} {
+			unstructured.RemoveNestedField(c, "metadata", f)
+		}
+		unstructured.RemoveNestedField(c, "status")
+		return c
+	}
+	return reflect.DeepEqual(strip(a), strip(b))
 }
 
 // resource is the dynamic client for a kind, namespaced where the kind is.

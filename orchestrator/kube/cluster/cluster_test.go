@@ -51,7 +51,7 @@ func TestProfileOnRealCluster(t *testing.T) {
 	}
 	objs := render(t, p, ns)
 
-	res, err := c.Apply(ctx, p.Name, ns, objs)
+	res, err := c.Apply(ctx, p.Name, ns, objs, cluster.ApplyOptions{})
 	if err != nil {
 		t.Fatalf("first apply: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestProfileOnRealCluster(t *testing.T) {
 
 	t.Run("reapply writes nothing", func(t *testing.T) {
 		before := versions(t, ctx, c, ns)
-		res, err := c.Apply(ctx, p.Name, ns, render(t, p, ns))
+		res, err := c.Apply(ctx, p.Name, ns, render(t, p, ns), cluster.ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,17 @@ func TestProfileOnRealCluster(t *testing.T) {
 	t.Run("prune an nf the profile dropped", func(t *testing.T) {
 		smaller := *p
 		smaller.NFs = slices.DeleteFunc(slices.Clone(p.NFs), func(nf profiles.NF) bool { return nf.Name == "nssf" })
-		res, err := c.Apply(ctx, p.Name, ns, render(t, &smaller, ns))
+		dry, err := c.Apply(ctx, p.Name, ns, render(t, &smaller, ns), cluster.ApplyOptions{DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dry.Count("pruned") != 3 || dry.Count("configured") != 0 {
+			t.Errorf("dry run of the smaller profile: %+v", dry.Changes)
+		}
+		if _, err := c.Typed().AppsV1().Deployments(ns).Get(ctx, "nssf", metav1.GetOptions{}); err != nil {
+			t.Errorf("the dry run removed nssf: %v", err)
+		}
+		res, err := c.Apply(ctx, p.Name, ns, render(t, &smaller, ns), cluster.ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,7 +26,7 @@ type DownOptions struct {
 
 // Down removes every object of the profile from ns.
 func (c *Cluster) Down(ctx context.Context, profile, ns string, opts DownOptions) ([]Change, error) {
-	removed, err := c.prune(ctx, profile, ns, func(string, string) bool { return false })
+	removed, err := c.prune(ctx, profile, ns, false, func(string, string) bool { return false })
 	if err != nil {
 		return removed, err
 	}

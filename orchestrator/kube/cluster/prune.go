@@ -18,7 +18,7 @@ const labelProfileKey = kube.LabelProfile
 
 // prune deletes the profile's objects that keep reports false for, kind by
 // kind in reverse apply order (HPAs before the workloads they scale).
-func (c *Cluster) prune(ctx context.Context, profile, ns string, keep func(kind, name string) bool) ([]Change, error) {
+func (c *Cluster) prune(ctx context.Context, profile, ns string, dryRun bool, keep func(kind, name string) bool) ([]Change, error) {
 	var out []Change
 	for i := len(managed) - 1; i >= 0; i-- {
 		k := managed[i]
@@ -30,8 +30,10 @@ func (c *Cluster) prune(ctx context.Context, profile, ns string, keep func(kind,
 			if keep(k.Kind, it.GetName()) {
 				continue
 			}
-			if err := c.deleteObject(ctx, k.APIVersion, k.Kind, ns, it.GetName()); err != nil {
-				return out, err
+			if !dryRun {
+				if err := c.deleteObject(ctx, k.APIVersion, k.Kind, ns, it.GetName()); err != nil {
+					return out, err
+				}
 			}
 			out = append(out, Change{Kind: k.Kind, Name: it.GetName(), Op: "pruned"})
 		}
