@@ -261,3 +261,32 @@ func writeDockerArchive(t *testing.T, file, ref string, entries []tar.Header) {
 		t.Fatal(err)
 	}
 }
+
+// TestPushForKubernetes pushes a profile's kind images with --registry and
+// renders the profile for Kubernetes naming them by the pushed digests.
+func TestPushForKubernetes(t *testing.T) {
+	c := setup(t)
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	reg := strings.TrimPrefix(srv.URL, "http://")
+
+	out := c.ok("image", "push", "--registry", reg, "--tag", "e2e", "--profile", "demo", "--insecure")
+	for _, kind := range []string{"dn", "probe"} {
+		want := reg + "/corebox/" + kind + ":e2e@" + imageDigest(c, "corebox/"+kind+":e2e")
+		if !strings.Contains(out, want) {
+			t.Errorf("push --registry did not print %s:\n%s", want, out)
+		}
+	}
+	manifests := c.ok("render", "--target", "kubernetes", "demo", "--registry", reg, "--tag", "e2e", "--insecure")
+	for _, kind := range []string{"dn", "probe"} {
+		want := "image: " + reg + "/corebox/" + kind + "@" + imageDigest(c, "corebox/"+kind+":e2e")
+		if !strings.Contains(manifests, want) {
+			t.Errorf("rendered manifests lack %q", want)
+		}
+	}
+	if strings.Contains(manifests, ":e2e") {
+		t.Errorf("rendered manifests still name an image by tag")
+	}
+	msg := c.fails("render", "--target", "kubernetes", "demo", "--registry", reg, "--tag", "nosuch", "--insecure")
+	wantAll(t, "render with unpushed images", msg, "corebox image push --registry", "nosuch")
+}
