@@ -1,5 +1,7 @@
-// Package aka is the 5G authentication crypto shared by the network
-// (UDM/ARPF, AUSF, AMF/SEAF) and the UE simulator's USIM.
+// Package aka is the 5G and EPS authentication crypto shared by the
+// network (UDM/ARPF, AUSF, AMF/SEAF, HSS, MME) and the UE simulator's USIM.
+// EPS-AKA (TS 33.401 Annex A: KASME, NAS keys, KeNB, NH; GenerateEPSVector,
+// USIM.AuthenticateEPS) is in eps.go.
 //
 //   - Milenage (TS 35.206): OPc, f1, f1*, f2, f3, f4, f5, f5*.
 //   - Network side: GenerateVector builds a 5G HE AV (RAND, AUTN, XRES*,
