@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/corebox/corebox/labs/sim/dn"
+	"github.com/corebox/corebox/labs/sim/enb"
 	"github.com/corebox/corebox/labs/sim/gnb"
 	"github.com/corebox/corebox/labs/sim/gtpgen"
 	"github.com/corebox/corebox/labs/sim/ue"
@@ -22,6 +23,7 @@ import (
 	"github.com/corebox/corebox/nf/5gc/udm"
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/5gc/upf"
+	"github.com/corebox/corebox/nf/epc/hss"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -54,6 +56,8 @@ var kinds = []kind{
 	entry(gnb.Kind, gnb.DefaultYAML, gnb.New),
 	entry(ue.Kind, ue.DefaultYAML, ue.New),
 	entry(gtpgen.Kind, gtpgen.DefaultYAML, gtpgen.New),
+	entry(hss.Kind, hss.DefaultYAML, hss.New),
+	entry(enb.Kind, enb.DefaultYAML, enb.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.

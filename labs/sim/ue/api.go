@@ -42,6 +42,9 @@ func (n *NF) routes() {
 	n.ops.Handle("POST "+simapi.PathTraffic, handle(n, "traffic", n.planTraffic))
 	n.ops.Handle("POST "+simapi.PathIdle, handle(n, "idle", n.planIdle))
 	n.ops.Handle("POST "+simapi.PathDeregister, handle(n, "deregister", n.planDeregister))
+	if n.res.lte {
+		n.lteRoutes()
+	}
 }
 
 func (n *NF) listUEs(w http.ResponseWriter, _ *http.Request) {
@@ -131,12 +134,15 @@ func (n *NF) bySUPI(supi string) *UE {
 
 func (n *NF) planRegister(r *simapi.RegisterRequest) (plan, error) {
 	return plan{sel: r.Selector, timeout: r.Timeout.Or(defaultTimeout), fn: func(ctx context.Context, u *UE) (string, *simapi.TrafficOutcome, error) {
-		d, err := u.run(ctx, u.register)
+		d, err := u.run(ctx, u.registerStep)
 		return d, nil, err
 	}}, nil
 }
 
 func (n *NF) planSession(r *simapi.SessionRequest) (plan, error) {
+	if n.res.lte {
+		return n.planPDN(r)
+	}
 	p := sessionParams{id: 1, dnn: r.DNN}
 	if p.dnn == "" {
 		p.dnn = n.cfg.Session.DNN
@@ -187,7 +193,7 @@ func (n *NF) planTraffic(r *simapi.TrafficRequest) (plan, error) {
 		var addr netip.Addr
 		_, err := u.run(ctx, func(ctx context.Context) (string, error) {
 			var err error
-			id, addr, err = u.activeSession(ctx)
+			id, addr, err = u.activeStep(ctx)
 			return "", err
 		})
 		if err != nil {
@@ -210,7 +216,7 @@ func (n *NF) planIdle(r *simapi.IdleRequest) (plan, error) {
 
 func (n *NF) planDeregister(r *simapi.DeregisterRequest) (plan, error) {
 	return plan{sel: r.Selector, timeout: r.Timeout.Or(defaultTimeout), fn: func(ctx context.Context, u *UE) (string, *simapi.TrafficOutcome, error) {
-		_, err := u.run(ctx, func(ctx context.Context) (string, error) { return "", u.deregister(ctx, r.SwitchOff) })
+		_, err := u.run(ctx, func(ctx context.Context) (string, error) { return "", u.deregisterStep(ctx, r.SwitchOff) })
 		return "", nil, err
 	}}, nil
 }

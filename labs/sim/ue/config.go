@@ -20,8 +20,13 @@ import (
 // Config is the UE simulator's configuration (default.yaml documents it).
 type Config struct {
 	Ops nfkit.OpsConfig `yaml:"ops"`
+	// RAT is the radio access the UEs use: nr (5GS, towards a gNB) or lte
+	// (EPS, towards an eNB).
+	RAT string `yaml:"rat"`
 	// GNB is the gNB's radio address: "host" or "host:port" (port 4997).
-	GNB   string      `yaml:"gnb"`
+	GNB string `yaml:"gnb"`
+	// ENB is the eNB's radio address in lte mode, in the same form.
+	ENB   string      `yaml:"enb"`
 	Radio RadioConfig `yaml:"radio"`
 	PLMN  PLMN        `yaml:"plmn"`
 	UEs   UEsConfig   `yaml:"ues"`
@@ -29,6 +34,8 @@ type Config struct {
 	Security  SecurityConfig  `yaml:"security"`
 	Session   SessionConfig   `yaml:"session"`
 	DataPlane DataPlaneConfig `yaml:"data_plane"`
+	// LTE holds what only lte mode uses.
+	LTE LTEConfig `yaml:"lte"`
 	// MaxConcurrency bounds how many UEs run a control-API step at once,
 	// whatever the request asks.
 	MaxConcurrency int `yaml:"max_concurrency"`
@@ -101,9 +108,16 @@ func (c Config) Validate() error {
 	return err
 }
 
+// RATs.
+const (
+	RATNR  = "nr"
+	RATLTE = "lte"
+)
+
 // resolved is the config in the forms the simulator uses.
 type resolved struct {
-	gnb       netip.AddrPort
+	lte       bool
+	gnb       netip.AddrPort // the radio peer: the gNB, or the eNB in lte mode
 	plmn      nas5g.PLMN
 	firstIMSI uint64
 	imsiLen   int
@@ -116,6 +130,7 @@ type resolved struct {
 	encAlgs   []uint8
 	slice     nas5g.SNSSAI
 	imeisv    uint64
+	eps       epsResolved
 }
 
 func (c Config) resolve() (resolved, error) {
@@ -128,9 +143,7 @@ func (c Config) resolve() (resolved, error) {
 	}
 	add(c.Ops.Validate())
 	var err error
-	if r.gnb, err = gnbAddr(c.GNB); err != nil {
-		add(err)
-	}
+	add(c.resolvePeer(&r))
 	add(checkListen("radio.listen", c.Radio.Listen))
 	r.plmn = nas5g.PLMN{MCC: c.PLMN.MCC, MNC: c.PLMN.MNC}
 	if err := r.plmn.Validate(); err != nil {
@@ -145,6 +158,9 @@ func (c Config) resolve() (resolved, error) {
 		add(errors.New("session.dnn: name the default DNN (internet)"))
 	}
 	add(c.DataPlane.validate())
+	if r.lte {
+		add(c.LTE.resolve(&r))
+	}
 	if c.MaxConcurrency <= 0 {
 		add(fmt.Errorf("max_concurrency %d: must be positive", c.MaxConcurrency))
 	}
@@ -317,14 +333,36 @@ func digits(s string) bool {
 	return s != ""
 }
 
-// gnbAddr reads "ip" or "ip:port" (radio.Port by default).
-func gnbAddr(s string) (netip.AddrPort, error) {
+// resolvePeer picks the radio peer of the RAT: the gNB (nr) or the eNB
+// (lte); the other key must stay empty, so a config cannot mean both.
+func (c Config) resolvePeer(r *resolved) error {
+	var err error
+	switch c.RAT {
+	case RATNR:
+		if c.ENB != "" {
+			return fmt.Errorf("enb %q: only with rat lte (rat is nr: set gnb)", c.ENB)
+		}
+		r.gnb, err = peerAddr("gnb", "gNB", c.GNB)
+	case RATLTE:
+		if c.GNB != "" {
+			return fmt.Errorf("gnb %q: only with rat nr (rat is lte: set enb)", c.GNB)
+		}
+		r.lte = true
+		r.gnb, err = peerAddr("enb", "eNB", c.ENB)
+	default:
+		err = fmt.Errorf("rat %q: want nr or lte", c.RAT)
+	}
+	return err
+}
+
+// peerAddr reads "ip" or "ip:port" (radio.Port by default).
+func peerAddr(key, name, s string) (netip.AddrPort, error) {
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		return ap, nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || !a.Is4() {
-		return netip.AddrPort{}, fmt.Errorf("gnb %q: want the gNB's IPv4 address, optionally with :port", s)
+		return netip.AddrPort{}, fmt.Errorf("%s %q: want the %s's IPv4 address, optionally with :port", key, s, name)
 	}
 	return netip.AddrPortFrom(a, radio.Port), nil
 }

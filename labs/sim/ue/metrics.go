@@ -26,6 +26,7 @@ type metrics struct {
 	ulBytes         prometheus.Counter
 	dlPackets       prometheus.Counter
 	dlBytes         prometheus.Counter
+	lte             *lteMetrics // lte mode only
 }
 
 var results = []string{"ok", "auth_rejected", "rejected", "timeout", "released", "error"}
@@ -79,6 +80,10 @@ func newMetrics(reg prometheus.Registerer, n *NF) (*metrics, error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "corebox_ue_nas_decoder_panics_total",
 			Help: "NAS inputs that made the decoder panic (contained)."}, func() float64 { return float64(nas5g.DecoderPanics()) }),
 	)
+	if err != nil || !n.res.lte {
+		return m, err
+	}
+	m.lte, err = newLTEMetrics(reg, n)
 	return m, err
 }
 

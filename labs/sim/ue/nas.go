@@ -95,6 +95,10 @@ func (u *UE) dropNAS(reason string, err error) error {
 
 // unsolicited handles an event no procedure waits for.
 func (u *UE) unsolicited(ctx context.Context, ev event) {
+	if u.eps != nil {
+		u.unsolicitedEPS(ctx, ev)
+		return
+	}
 	switch ev.kind {
 	case evRelease:
 		u.released()

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 
 	"github.com/corebox/corebox/labs/sim/radio"
-	"github.com/corebox/corebox/nf/proto/nas5g"
 )
 
 // radioLoop reads what the gNB sends until ctx ends.
@@ -61,12 +60,13 @@ func (n *NF) handleRadio(_ netip.AddrPort, b []byte) {
 	}
 }
 
-// paging wakes the UE whose 5G-S-TMSI the body names.
+// paging wakes the UE whose 5G-S-TMSI (or S-TMSI) the body names.
 func (n *NF) paging(body []byte) {
-	v := uint16(body[0])<<8 | uint16(body[1])
-	s := nas5g.STMSI{AMFSetID: v >> 6, AMFPointer: uint8(v & 0x3F),
-		TMSI: uint32(body[2])<<24 | uint32(body[3])<<16 | uint32(body[4])<<8 | uint32(body[5])}
-	if u := n.byPaging(s); u != nil {
+	if len(body) != 6 {
+		n.m.malformed.WithLabelValues("radio").Inc()
+		return
+	}
+	if u := n.byPaging([6]byte(body)); u != nil {
 		u.post(event{kind: evPaging})
 	}
 }

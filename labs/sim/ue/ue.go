@@ -7,10 +7,17 @@
 // device with a source rule each, so ordinary programs use them (tun
 // mode), or stay in memory for tests (memory mode).
 //
+// With rat: lte the UEs are LTE UEs instead, towards the eNB simulator:
+// EPS NAS (nf/proto/naseps) with EPS AKA, attach by IMSI or GUTI, PDN
+// connections (the PCO's P-CSCF and DNS kept), dedicated bearers whose
+// TFTs steer uplink packets, service request, paging, tracking area
+// update and detach (the lte_*.go files).
+//
 // The control API of labs/simapi is served on the ops server:
 //
 //	POST /ues/register /ues/sessions /ues/traffic /ues/idle /ues/deregister
 //	GET  /ues
+//	lte: GET /ues/pdns, POST /ues/tau
 //
 // Config (YAML, defaults in default.yaml, documented in README.md):
 //
@@ -35,7 +42,6 @@ import (
 	"github.com/corebox/corebox/labs/sim/radio"
 	"github.com/corebox/corebox/nf/aka"
 	"github.com/corebox/corebox/nf/nfkit"
-	"github.com/corebox/corebox/nf/proto/nas5g"
 )
 
 // Kind is the corenf kind name.
@@ -64,7 +70,7 @@ type NF struct {
 	ctx  atomic.Pointer[context.Context]
 
 	tmsiMu sync.Mutex
-	byTMSI map[nas5g.STMSI]*UE
+	byTMSI map[[6]byte]*UE // by Paging body
 }
 
 // New builds the simulator and its UEs from cfg; Run binds and serves.
@@ -78,7 +84,7 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("ue: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, res: res, snn: snn, log: o.Logger, byTMSI: map[nas5g.STMSI]*UE{}}
+	n := &NF{cfg: cfg, res: res, snn: snn, log: o.Logger, byTMSI: map[[6]byte]*UE{}}
 	if cfg.DataPlane.Mode == ModeMemory {
 		n.dp = newMemoryPlane(n)
 	} else {
@@ -182,8 +188,12 @@ func (n *NF) send(m radio.Message) error {
 	return nil
 }
 
-// uplink sends one IP packet up a UE's session.
+// uplink sends one IP packet up a UE's session; in lte mode session is
+// the default bearer, and a dedicated bearer's TFT may claim the packet.
 func (n *NF) uplink(u *UE, session uint8, pkt []byte) error {
+	if u.eps != nil {
+		session = u.eps.uplinkEBI(session, pkt)
+	}
 	if err := u.send(radio.UplinkData, session, pkt); err != nil {
 		n.m.dropped.WithLabelValues("send_error").Inc()
 		return err
@@ -193,29 +203,29 @@ func (n *NF) uplink(u *UE, session uint8, pkt []byte) error {
 	return nil
 }
 
-// reindex keeps the 5G-S-TMSI index paging looks UEs up in.
+// reindex keeps the (5G-)S-TMSI index paging looks UEs up in.
 func (n *NF) reindex(u *UE, old, cur snapshot) {
-	if old.registered == cur.registered && old.stmsi == cur.stmsi {
+	if old.registered == cur.registered && old.pagingKey == cur.pagingKey {
 		return
 	}
 	n.tmsiMu.Lock()
 	defer n.tmsiMu.Unlock()
-	if old.registered && n.byTMSI[old.stmsi] == u {
-		delete(n.byTMSI, old.stmsi)
+	if old.registered && n.byTMSI[old.pagingKey] == u {
+		delete(n.byTMSI, old.pagingKey)
 	}
 	if cur.registered {
-		n.byTMSI[cur.stmsi] = u
+		n.byTMSI[cur.pagingKey] = u
 	}
 }
 
-func (n *NF) byPaging(s nas5g.STMSI) *UE {
+func (n *NF) byPaging(key [6]byte) *UE {
 	n.tmsiMu.Lock()
 	defer n.tmsiMu.Unlock()
-	return n.byTMSI[s]
+	return n.byTMSI[key]
 }
 
 // counts is what the gauges report.
-type counts struct{ registered, connected, sessions int }
+type counts struct{ registered, connected, sessions, bearers int }
 
 func (n *NF) count() counts {
 	var c counts
@@ -228,6 +238,7 @@ func (n *NF) count() counts {
 			c.connected++
 		}
 		c.sessions += len(s.sessions)
+		c.bearers += s.bearers
 	}
 	return c
 }

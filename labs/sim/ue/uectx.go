@@ -69,6 +69,9 @@ type UE struct {
 	initialReq []byte // the Registration Request, for the SMC Complete
 	sessions   map[uint8]*pduSession
 	pti        uint8
+	// eps is the EPS state in lte mode (nil in nr mode, where the fields
+	// above serve; rrc and registered serve both).
+	eps *epsUE
 
 	mu   sync.Mutex
 	snap snapshot
@@ -96,9 +99,13 @@ type pduSession struct {
 type snapshot struct {
 	registered, connected bool
 	guti                  string
-	stmsi                 nas5g.STMSI
-	sessions              []int
-	addrs                 []string
+	// pagingKey is the Paging body that names us: the 5G-S-TMSI, or the
+	// S-TMSI in lte mode.
+	pagingKey [6]byte
+	sessions  []int // PDU session IDs (lte: default EBIs)
+	addrs     []string
+	pdns      []PDNState // lte only
+	bearers   int        // lte only
 }
 
 func newUE(sim *NF, index int) (*UE, error) {
@@ -112,10 +119,14 @@ func newUE(sim *NF, index int) (*UE, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ue %s: %w", supi, err)
 	}
-	return &UE{sim: sim, index: index, id: uint32(index + 1), supi: supi, imsi: imsi, usim: usim,
+	u := &UE{sim: sim, index: index, id: uint32(index + 1), supi: supi, imsi: imsi, usim: usim,
 		imeisv: fmt.Sprintf("%016d", r.imeisv+uint64(index)),
 		events: make(chan event, eventQueue), cmds: make(chan command),
-		ngKSI: nas5g.NoKey, sessions: map[uint8]*pduSession{}}, nil
+		ngKSI: nas5g.NoKey, sessions: map[uint8]*pduSession{}}
+	if r.lte {
+		u.eps = newEPSUE()
+	}
+	return u, nil
 }
 
 // SUPI is the UE's SUPI.
@@ -133,6 +144,8 @@ func (u *UE) loop(ctx context.Context) {
 			c.done <- result{detail, err}
 		case ev := <-u.events:
 			u.unsolicited(ctx, ev)
+		case <-u.t3412C():
+			u.periodicTAU(ctx)
 		}
 	}
 }
@@ -176,9 +189,13 @@ var errTimeout = errors.New("timeout")
 // publish copies the loop's state for readers.
 func (u *UE) publish() {
 	s := snapshot{registered: u.registered, connected: u.rrc}
+	if u.eps != nil {
+		u.publishEPS(s)
+		return
+	}
 	if u.guti != nil && u.registered {
 		s.guti = gutiString(*u.guti)
-		s.stmsi = u.guti.STMSI()
+		s.pagingKey = stmsi5GKey(u.guti.STMSI())
 	}
 	ids := make([]int, 0, len(u.sessions))
 	for id, ps := range u.sessions {
@@ -191,11 +208,38 @@ func (u *UE) publish() {
 		s.addrs = append(s.addrs, u.sessions[uint8(id)].addr.String())
 	}
 	s.sessions = ids
+	u.store(s)
+}
+
+// store publishes s and keeps the paging index in step.
+func (u *UE) store(s snapshot) {
 	u.mu.Lock()
 	old := u.snap
 	u.snap = s
 	u.mu.Unlock()
 	u.sim.reindex(u, old, s)
+}
+
+// publishEPS fills and stores the lte part of a snapshot.
+func (u *UE) publishEPS(s snapshot) {
+	if u.eps.guti != nil && u.registered {
+		s.guti = epsGUTIString(*u.eps.guti)
+		s.pagingKey = stmsiKey(*u.eps.guti)
+	}
+	s.pdns = u.eps.pdnStates()
+	s.bearers = len(u.eps.bearers)
+	for _, p := range s.pdns {
+		s.sessions = append(s.sessions, p.EBI)
+		s.addrs = append(s.addrs, p.Address)
+	}
+	u.store(s)
+}
+
+// stmsi5GKey is the radio Paging body of a 5G-S-TMSI: AMF set ID (10
+// bits) and pointer (6 bits) in two octets, then the 5G-TMSI.
+func stmsi5GKey(s nas5g.STMSI) [6]byte {
+	v := s.AMFSetID<<6 | uint16(s.AMFPointer&0x3F)
+	return [6]byte{byte(v >> 8), byte(v), byte(s.TMSI >> 24), byte(s.TMSI >> 16), byte(s.TMSI >> 8), byte(s.TMSI)}
 }
 
 func (u *UE) snapshot() snapshot {
@@ -275,6 +319,9 @@ func (u *UE) sendPlain(m nas5g.Message) error {
 // released is the UE's side of an RRC release: CM-IDLE, no user plane.
 func (u *UE) released() {
 	u.rrc = false
+	if u.eps != nil {
+		u.releasedEPS()
+	}
 	for _, s := range u.sessions {
 		s.ready = false
 		u.sim.dp.setReady(s.addr, false)
