@@ -18,7 +18,7 @@ func TestShippedList(t *testing.T) {
 // Shipped profiles use only the NF kinds that exist so far.
 var existingKinds = map[string]bool{"probe": true, "dn": true, "nrf": true, "udr": true, "udm": true, "ausf": true,
 	"pcf": true, "nssf": true, "upf": true, "smf": true, "amf": true, "gnb": true, "ue": true, "gtpgen": true,
-	"hss": true, "enb": true}
+	"hss": true, "enb": true, "sgw": true, "pgw": true}
 
 func TestShippedProfiles(t *testing.T) {
 	for _, name := range Shipped() {

@@ -24,6 +24,8 @@ import (
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/5gc/upf"
 	"github.com/corebox/corebox/nf/epc/hss"
+	"github.com/corebox/corebox/nf/epc/pgw"
+	"github.com/corebox/corebox/nf/epc/sgw"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -58,6 +60,8 @@ var kinds = []kind{
 	entry(gtpgen.Kind, gtpgen.DefaultYAML, gtpgen.New),
 	entry(hss.Kind, hss.DefaultYAML, hss.New),
 	entry(enb.Kind, enb.DefaultYAML, enb.New),
+	entry(sgw.Kind, sgw.DefaultYAML, sgw.New),
+	entry(pgw.Kind, pgw.DefaultYAML, pgw.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
