@@ -24,6 +24,7 @@ import (
 	"github.com/corebox/corebox/nf/5gc/udr"
 	"github.com/corebox/corebox/nf/5gc/upf"
 	"github.com/corebox/corebox/nf/epc/hss"
+	"github.com/corebox/corebox/nf/epc/mme"
 	"github.com/corebox/corebox/nf/epc/pcrf"
 	"github.com/corebox/corebox/nf/epc/pgw"
 	"github.com/corebox/corebox/nf/epc/sgw"
@@ -64,6 +65,7 @@ var kinds = []kind{
 	entry(sgw.Kind, sgw.DefaultYAML, sgw.New),
 	entry(pgw.Kind, pgw.DefaultYAML, pgw.New),
 	entry(pcrf.Kind, pcrf.DefaultYAML, pcrf.New),
+	entry(mme.Kind, mme.DefaultYAML, mme.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
