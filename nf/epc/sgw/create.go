@@ -35,6 +35,9 @@ func (n *NF) createSession(ctx context.Context, peer netip.AddrPort, m *message.
 		return reject(causeIncorrect(ie.IMSI, 0))
 	}
 	s := &session{s11TEID: n.cTEIDs.Alloc(), s5TEID: n.cTEIDs.Alloc(), imsi: imsi, mme: mme, bearers: map[uint8]*bearer{}}
+	// The PGW's requests on s5TEID wait until our response to the MME is
+	// out (or the session failed); see beginCreate.
+	gtpv2c.AfterHandled(ctx, n.beginCreate(s.s5TEID))
 	if m.LinkedEBI != nil {
 		s.lbi, _ = gtpv2c.EBI(m.LinkedEBI)
 	}

@@ -15,7 +15,7 @@ import (
 // to the MME with our S1-U F-TEIDs, and the MME's answer back with our
 // S5/S8-U F-TEIDs; the bearers the MME accepted are installed.
 func (n *NF) createBearer(ctx context.Context, m *message.CreateBearerRequest) message.Message {
-	s := n.sessionByS5(m.TEID())
+	s := n.sessionByS5(ctx, m.TEID())
 	if s == nil {
 		return message.NewCreateBearerResponse(0, 0, gtpv2c.CauseIE(gtpv2.CauseContextNotFound))
 	}
@@ -138,7 +138,7 @@ func freeAll(bs []*bearer) {
 // §7.2.9.2) to the MME and frees the bearers named (all of the session's
 // when it names the default bearer as Linked EBI).
 func (n *NF) deleteBearer(ctx context.Context, m *message.DeleteBearerRequest) message.Message {
-	s := n.sessionByS5(m.TEID())
+	s := n.sessionByS5(ctx, m.TEID())
 	if s == nil {
 		return message.NewDeleteBearerResponse(0, 0, gtpv2c.CauseIE(gtpv2.CauseContextNotFound))
 	}

@@ -1,6 +1,7 @@
 package sgw
 
 import (
+	"context"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -109,7 +110,44 @@ func (n *NF) sessionByS11(teid uint32) *session {
 	return n.byS11[teid]
 }
 
-func (n *NF) sessionByS5(teid uint32) *session {
+// beginCreate marks our S5/S8-C TEID teid as naming a session whose
+// Create Session procedure is under way, until end is called. The PGW
+// learns the TEID from our request and may use it as soon as it has
+// answered (a Create Bearer Request for the rules of its CCA-I): such a
+// request, handled concurrently, must not overtake our handling of that
+// answer and be refused as "context not found".
+func (n *NF) beginCreate(teid uint32) (end func()) {
+	done := make(chan struct{})
+	n.mu.Lock()
+	n.creating[teid] = done
+	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		if n.creating[teid] == done {
+			delete(n.creating, teid)
+		}
+		n.mu.Unlock()
+		close(done)
+	}
+}
+
+// sessionByS5 finds the session of our S5/S8-C TEID, waiting first for
+// a Create Session procedure under way on it to end (at most our Create
+// Session Request's T3*(N3+1), or until ctx ends), so that the PGW's
+// requests reach the MME after our Create Session Response does, as a
+// gateway handling one session at a time would.
+func (n *NF) sessionByS5(ctx context.Context, teid uint32) *session {
+	n.mu.Lock()
+	s, creating := n.byS5[teid], n.creating[teid]
+	n.mu.Unlock()
+	if creating == nil {
+		return s
+	}
+	select {
+	case <-creating:
+	case <-ctx.Done():
+		return nil
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.byS5[teid]

@@ -63,6 +63,11 @@ type NF struct {
 	byS5   map[uint32]*session // by our S5/S8-C TEID
 	cTEIDs gtpv2c.TEIDs
 	uTEIDs gtpv2c.TEIDs
+
+	// creating (under mu) holds the S5/S8-C TEIDs of sessions being
+	// created; each channel closes once the Create Session Response has
+	// gone to the MME.
+	creating map[uint32]chan struct{}
 }
 
 // Addrs are the bound sockets.
@@ -76,7 +81,8 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 		return nil, fmt.Errorf("sgw: %w", err)
 	}
 	o := nfkit.Apply(Kind, opts)
-	n := &NF{cfg: cfg, log: o.Logger, stats: &stats{}, byS11: map[uint32]*session{}, byS5: map[uint32]*session{}}
+	n := &NF{cfg: cfg, log: o.Logger, stats: &stats{}, byS11: map[uint32]*session{}, byS5: map[uint32]*session{},
+		creating: map[uint32]chan struct{}{}}
 	n.s11Addr, _ = cfg.S11.addr("s11") // validated above
 	n.s5cAddr, _ = cfg.S5C.addr("s5c")
 	n.s1uAddr, _ = cfg.S1U.addr("s1u")

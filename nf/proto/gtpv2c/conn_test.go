@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -321,5 +322,45 @@ func TestAfterResponse(t *testing.T) {
 	defer mu.Unlock()
 	if len(order) != 2 || order[0] != "handler" || order[1] != "after" {
 		t.Errorf("order %v", order)
+	}
+}
+
+// AfterHandled runs once per request, after the response and the
+// AfterResponse functions, and also when the handler answered nothing.
+func TestAfterHandled(t *testing.T) {
+	var order []string
+	note := func(s string) { order = append(order, s) }
+	srv := startConn(t, Config{Handler: HandlerFunc(func(ctx context.Context, _ netip.AddrPort, req message.Message) message.Message {
+		AfterHandled(ctx, func() { note("handled") })
+		AfterResponse(ctx, func() { note("after") })
+		note("handler")
+		if req.TEID() == 0 {
+			return nil
+		}
+		return message.NewDeleteSessionResponse(1, 0, CauseIE(16))
+	})})
+	peer := newRawPeer(t)
+	tests := []struct {
+		name string
+		teid uint32
+		want []string
+	}{
+		{"answered", 1, []string{"handler", "after", "handled"}},
+		{"unanswered", 0, []string{"handler", "handled"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			order = nil
+			// HandleDatagram returns once the request is done with.
+			srv.HandleDatagram(context.Background(), mustMarshal(t, message.NewDeleteSessionRequest(tt.teid, uint32(10+i))), peer.addr())
+			if !slices.Equal(order, tt.want) {
+				t.Errorf("order %v, want %v", order, tt.want)
+			}
+		})
+	}
+	ran := false
+	AfterHandled(context.Background(), func() { ran = true })
+	if !ran {
+		t.Error("outside a handler fn did not run at once")
 	}
 }

@@ -189,6 +189,7 @@ func (c *Conn) serveRequest(ctx context.Context, from netip.AddrPort, m message.
 
 func (c *Conn) respond(ctx context.Context, key cacheKey, from netip.AddrPort, req message.Message) {
 	after := &afterList{}
+	defer after.runHandled()
 	resp := c.cfg.Handler.ServeGTPv2(context.WithValue(ctx, afterKey{}, after), from, req)
 	if resp == nil {
 		c.cache.forget(key)
@@ -213,7 +214,16 @@ func (c *Conn) respond(ctx context.Context, key cacheKey, from netip.AddrPort, r
 // afterKey finds the functions a handler asked to run after its response.
 type afterKey struct{}
 
-type afterList struct{ fns []func() }
+type afterList struct {
+	fns     []func() // after the response was sent
+	handled []func() // once the request is done with, response or not
+}
+
+func (l *afterList) runHandled() {
+	for _, fn := range l.handled {
+		fn()
+	}
+}
 
 // AfterResponse asks the Conn to call fn once the response to the request
 // being handled has been sent (a PGW creates dedicated bearers after its
@@ -222,6 +232,19 @@ type afterList struct{ fns []func() }
 func AfterResponse(ctx context.Context, fn func()) {
 	if l, ok := ctx.Value(afterKey{}).(*afterList); ok {
 		l.fns = append(l.fns, fn)
+		return
+	}
+	fn()
+}
+
+// AfterHandled asks the Conn to call fn once the request being handled is
+// done with: after its response was sent (and the AfterResponse
+// functions ran), or when there was none or it could not be encoded. An
+// SGW uses it to hold requests about a session until that session's
+// Create Session Response is out. Outside a handler fn runs at once.
+func AfterHandled(ctx context.Context, fn func()) {
+	if l, ok := ctx.Value(afterKey{}).(*afterList); ok {
+		l.handled = append(l.handled, fn)
 		return
 	}
 	fn()
