@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -29,7 +30,7 @@ type apn struct {
 }
 
 func newAPN(s apnSpec, index int) *apn {
-	a := &apn{spec: s, table: 1000 + index, pool: newPool(s.pool), byUE: map[netip.Addr]*session{}}
+	a := &apn{spec: s, table: 1000 + index, pool: newPool(s.pool, append(slices.Clone(s.dns), s.pcscf...)...), byUE: map[netip.Addr]*session{}}
 	if s.cfg.SGi.Mode == SGiModeMemory {
 		a.mem = NewMemoryDevice()
 	}

@@ -20,12 +20,24 @@ type pool struct {
 	free int
 }
 
-func newPool(p netip.Prefix) *pool {
+// reserved are addresses never handed to a UE: the APN's own DNS and
+// P-CSCF servers when they sit inside its pool (a UE holding one would
+// receive the other UEs' packets to that server).
+func newPool(p netip.Prefix, reserved ...netip.Addr) *pool {
 	size := uint32(1) << (32 - p.Bits())
 	pl := &pool{prefix: p, base: addrU32(p.Addr()), size: size, used: make([]uint64, (size+63)/64)}
 	pl.mark(0)        // network
 	pl.mark(size - 1) // broadcast
 	pl.free = int(size) - 2
+	for _, a := range reserved {
+		if !p.Contains(a) {
+			continue
+		}
+		if i := addrU32(a) - pl.base; !pl.isUsed(i) {
+			pl.mark(i)
+			pl.free--
+		}
+	}
 	pl.next = 1
 	return pl
 }

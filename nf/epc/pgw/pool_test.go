@@ -2,6 +2,7 @@ package pgw
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -59,6 +60,24 @@ func TestPoolSkipsBroadcast(t *testing.T) {
 	b, _ := p.alloc()
 	if a != netip.MustParseAddr("10.0.0.1") || b != netip.MustParseAddr("10.0.0.2") {
 		t.Errorf("got %s %s", a, b)
+	}
+}
+
+// The APN's DNS and P-CSCF addresses inside the pool are never handed
+// out; those outside it change nothing.
+func TestPoolSkipsReserved(t *testing.T) {
+	dns, pcscf := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+	p := newPool(netip.MustParsePrefix("10.0.0.0/29"), dns, pcscf, dns, netip.MustParseAddr("192.0.2.1"))
+	var got []netip.Addr
+	for {
+		a, ok := p.alloc()
+		if !ok {
+			break
+		}
+		got = append(got, a)
+	}
+	if len(got) != 4 || slices.Contains(got, dns) || slices.Contains(got, pcscf) {
+		t.Errorf("allocated %v: want the 4 addresses .3-.6", got)
 	}
 }
 
