@@ -18,6 +18,8 @@ type pool struct {
 	used []uint64 // bit i: base+i is taken
 	next uint32   // where the next search starts
 	free int
+	// reserved counts the service addresses kept back (never free).
+	reserved int
 }
 
 // reserved are addresses never handed to a UE: the APN's own DNS and
@@ -36,6 +38,7 @@ func newPool(p netip.Prefix, reserved ...netip.Addr) *pool {
 		if i := addrU32(a) - pl.base; !pl.isUsed(i) {
 			pl.mark(i)
 			pl.free--
+			pl.reserved++
 		}
 	}
 	pl.next = 1
@@ -105,5 +108,5 @@ func (p *pool) release(a netip.Addr) {
 func (p *pool) inUse() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return int(p.size) - 2 - p.free
+	return int(p.size) - 2 - p.reserved - p.free
 }

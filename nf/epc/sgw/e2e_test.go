@@ -100,6 +100,7 @@ func TestSessionLifecycle(t *testing.T) {
 func TestCreateSessionRefused(t *testing.T) {
 	c := startCore(t, func(_ *core, _ *sgw.Config, p *pgw.Config) {
 		p.APNs[0].CIDR = "10.46.0.0/30" // two addresses
+		p.APNs[0].DNS = []string{"192.0.2.53"}
 	})
 	for i := range 2 {
 		p, err := c.mme.CreateSession(ctxT(t), sgwtest.CreateSession{IMSI: fmt.Sprintf("00101000000010%d", i),
