@@ -1,5 +1,6 @@
 // Package hss is corenf kind "hss": the EPC Home Subscriber Server on S6a
-// (TS 29.272), Diameter over TCP. It serves
+// (TS 29.272), and the IMS one on Cx (TS 29.228/29.229), Diameter over
+// TCP. It serves
 //
 //   - Authentication-Information (AIR/AIA): EPS vectors built with nf/aka
 //     (Milenage, KASME), SQN claimed on the UDR by conditional update, and
@@ -7,12 +8,16 @@
 //   - Update-Location (ULR/ULA): the subscription (MSISDN, UE-AMBR, APN
 //     configuration profile) mapped from the UDR's 5G data; the serving
 //     MME is recorded and a previous MME gets Cancel-Location (CLR);
-//   - Purge-UE (PUR/PUA).
+//   - Purge-UE (PUR/PUA);
+//   - on Cx, User-Authorization, Multimedia-Auth (IMS AKA vectors from the
+//     same SQN sequence as EPS), Server-Assignment and Location-Info, for
+//     the IMS identities derived from the IMSI (TS 23.003 13.3).
 //
 // The HSS keeps no subscriber store: K, OPc, SQN and the subscription live
 // in the UDR (nf/5gc/udr), read over Nudr, so one `corebox subscriber add`
 // serves EPC and 5GC alike. Only the serving MME of each IMSI is kept in
-// memory (the UDR has no EPC registration data).
+// memory (the UDR has no EPC registration data), and so is the S-CSCF
+// assigned on Cx.
 package hss
 
 import (
@@ -52,8 +57,11 @@ type Config struct {
 	Client   sbi.ClientConfig `yaml:"client"`
 	UDR      PeerConfig       `yaml:"udr"`
 	HomePLMN PLMN             `yaml:"home_plmn"`
-	// MaxVectors caps Number-Of-Requested-Vectors.
+	// MaxVectors caps Number-Of-Requested-Vectors (S6a) and
+	// SIP-Number-Auth-Items (Cx).
 	MaxVectors uint32 `yaml:"max_vectors"`
+	// Cx is the IMS side, served when diameter.applications holds Cx.
+	Cx CxConfig `yaml:"cx"`
 }
 
 // DiameterConfig is the S6a server: where it listens and who it is.
@@ -113,6 +121,7 @@ func (c Config) Validate() error {
 	if c.MaxVectors < 1 || c.MaxVectors > 32 {
 		add(fmt.Errorf("max_vectors %d: want 1 to 32", c.MaxVectors))
 	}
+	add(c.Cx.validate())
 	return errors.Join(errs...)
 }
 
@@ -127,6 +136,7 @@ type HSS struct {
 	udr     *udr.Client
 	locks   stripes
 	mmes    registry
+	cx      *cxService // IMS registrations (Cx)
 
 	cancels  sync.WaitGroup // CLRs in flight
 	clrCount atomic.Int64
@@ -166,6 +176,9 @@ func New(cfg Config, opts ...nfkit.Option) (*HSS, error) {
 	h.dia.Handle(diameter.AppS6a, diameter.CmdAuthenticationInfo, h.serveAIR)
 	h.dia.Handle(diameter.AppS6a, diameter.CmdUpdateLocation, h.serveULR)
 	h.dia.Handle(diameter.AppS6a, diameter.CmdPurgeUE, h.servePUR)
+	if err := h.registerCx(); err != nil {
+		return nil, fmt.Errorf("hss: %w", err)
+	}
 	h.opsRoutes()
 	return h, nil
 }

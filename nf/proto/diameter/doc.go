@@ -2,7 +2,8 @@
 // (HSS, MME, PCRF, PGW, CSCFs), on github.com/fiorix/go-diameter/v4.
 //
 // go-diameter gives the message codec, the dictionaries (base, S6a, Gx,
-// Rx) and the capabilities-exchange state machine (package sm). This
+// Rx; Cx/Dx is ours, dict/cx.xml, loaded at init) and the
+// capabilities-exchange state machine (package sm). This
 // package adds what an NF needs around them:
 //
 //   - Peer: one transport connection with request/answer correlation by
