@@ -105,6 +105,12 @@ type component interface {
 // adjusts the PGW's config.
 func startCore(t testing.TB, editPGW ...func(*pgw.Config)) *core {
 	t.Helper()
+	return startCoreWith(t, nil, editPGW...)
+}
+
+// startCoreWith is startCore with the PCRF's config adjusted by editPCRF.
+func startCoreWith(t testing.TB, editPCRF func(*pcrf.Config), editPGW ...func(*pgw.Config)) *core {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("the whole EPC in-process")
 	}
@@ -117,7 +123,11 @@ func startCore(t testing.TB, editPGW ...func(*pgw.Config)) *core {
 	c.start("udr", c.udr, err)
 	c.hss, err = hss.New(hssConfig(c.udr.SBIURL()), quiet())
 	c.start("hss", c.hss, err)
-	c.pcrf, err = pcrf.New(pcrfConfig(), quiet())
+	pccfg := pcrfConfig()
+	if editPCRF != nil {
+		editPCRF(&pccfg)
+	}
+	c.pcrf, err = pcrf.New(pccfg, quiet())
 	c.start("pcrf", c.pcrf, err)
 	pcfg := pgwConfig(c.block, c.gtpcPort, c.gtpuPort, c.pcrf.DiameterAddr().String())
 	for _, edit := range editPGW {

@@ -321,6 +321,7 @@ func (u *ue) onAttachComplete(c *enbUE, ac *naseps.AttachComplete) {
 		return
 	}
 	u.onBearerAccepted(acc.EBI)
+	u.runAfterAttach()
 }
 
 // rejectAttach sends Attach Reject (with a PDN Connectivity Reject when

@@ -146,6 +146,12 @@ func (u *ue) activateDedicated(d *dedicatedReq) {
 		return
 	}
 	ebi := u.freeEBILocked()
+	if p != nil && ebi != 0 && u.state == emmRegistering {
+		// Rules the PCRF installs at session start reach us before the
+		// UE accepted its default bearer: activate once attached.
+		u.afterAttach = append(u.afterAttach, func() { u.activateDedicated(d) })
+		return
+	}
 	if p == nil || ebi == 0 || u.state != emmRegistered {
 		d.done <- false
 		return
@@ -184,6 +190,18 @@ func (u *ue) abandonDedicated(d *dedicatedReq) {
 	if p, cur := u.bearerLocked(b.ebi); cur == b {
 		delete(p.bearers, b.ebi)
 		u.deactivateLocked([]*bearer{b}, 0)
+	}
+}
+
+// runAfterAttach runs the dedicated bearer activations that waited for
+// the attach to complete.
+func (u *ue) runAfterAttach() {
+	u.mu.Lock()
+	fs := u.afterAttach
+	u.afterAttach = nil
+	u.mu.Unlock()
+	for _, f := range fs {
+		f()
 	}
 }
 

@@ -51,10 +51,13 @@ type ue struct {
 	// afterConnect runs once the UE has a context in the eNB again
 	// (held while it is paged).
 	afterConnect []func()
-	timer        *nasTimer
-	tai          naseps.TAI // last reported
-	paging       bool       // paged, waiting for the Service Request
-	gone         bool       // removed from the registry
+	// afterAttach runs once the attach under way completed (a failed
+	// attach leaves its entries to time out in onCreateBearer).
+	afterAttach []func()
+	timer       *nasTimer
+	tai         naseps.TAI // last reported
+	paging      bool       // paged, waiting for the Service Request
+	gone        bool       // removed from the registry
 }
 
 // enbUE is a UE's UE-associated logical S1 connection with one eNB.
