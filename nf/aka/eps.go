@@ -170,3 +170,31 @@ func (u *USIM) AuthenticateEPS(rand RAND, autn AUTN, mcc, mnc string) (EPSResult
 	}
 	return EPSResult{SQN: sqn, RES: res, CK: ck, IK: ik, KASME: kasme}, nil
 }
+
+// IMSResult is what the ISIM gives for an IMS AKA challenge (TS 33.203):
+// RES is the Digest-AKAv1-MD5 password, CK and IK protect the Gm link.
+type IMSResult struct {
+	SQN SQN
+	RES [RESLen]byte
+	CK  [CKLen]byte
+	IK  [IKLen]byte
+}
+
+// AuthenticateIMS runs the card as an ISIM: MAC-A and SQN freshness are
+// checked as for EPS (same K, OPc and SQN array), but IMS vectors carry
+// no AMF separation bit, so none is required. A stale SQN gives a
+// *SynchFailureError with AUTS.
+func (u *USIM) AuthenticateIMS(rand RAND, autn AUTN) (IMSResult, error) {
+	temp := u.mil.temp(rand)
+	res, ck, ik, ak := u.mil.f2345(temp)
+	sqn := SQNFromBytes(xor6(autn.ConcealedSQN(), ak))
+	xmac := u.mil.out1(temp, sqn, autn.AMF())
+	mac := autn.MAC()
+	if subtle.ConstantTimeCompare(xmac[:MACLen], mac[:]) != 1 {
+		return IMSResult{}, ErrMACFailure
+	}
+	if err := u.acceptSQN(rand, sqn, autn.AMF(), false); err != nil {
+		return IMSResult{}, err
+	}
+	return IMSResult{SQN: sqn, RES: res, CK: ck, IK: ik}, nil
+}

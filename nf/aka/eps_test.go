@@ -303,3 +303,41 @@ func TestAuthenticateEPSFailures(t *testing.T) {
 		t.Errorf("fresh SQN rejected: %v", err)
 	}
 }
+
+// An IMS vector (separation bit clear, TS 33.203) is accepted by the card
+// as an ISIM: RES, CK and IK agree with the network's f2..f4, a stale SQN
+// gives AUTS, a bad MAC is refused; the same vector fails as EPS.
+func TestAuthenticateIMS(t *testing.T) {
+	m := mustMilenage(t, testK, testOPc)
+	r := mustRAND(t, "23553cbe9637a89d218ae64dae47bf35")
+	const imsAMF AMF = 0x0000
+	build := func(sqn SQN) AUTN {
+		t.Helper()
+		v, err := m.GenerateEPSVector(sqn, imsAMF, "001", "01", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.AUTN
+	}
+	u := newTestUSIM(t, NewSQN(10, 0))
+	if _, err := u.AuthenticateEPS(r, build(NewSQN(11, 0)), "001", "01"); !errors.Is(err, ErrNon5GAuth) {
+		t.Fatalf("IMS vector as EPS: %v, want ErrNon5GAuth", err)
+	}
+	got, err := u.AuthenticateIMS(r, build(NewSQN(11, 0)))
+	if err != nil {
+		t.Fatalf("AuthenticateIMS: %v", err)
+	}
+	res, ck, ik, _ := m.F2345(r)
+	if got.RES != res || got.CK != ck || got.IK != ik || got.SQN != NewSQN(11, 0) {
+		t.Errorf("ISIM %+v disagrees with f2..f4", got)
+	}
+	var sf *SynchFailureError
+	if _, err := u.AuthenticateIMS(r, build(NewSQN(11, 0))); !errors.As(err, &sf) {
+		t.Errorf("replayed SQN: %v, want a synch failure", err)
+	}
+	bad := build(NewSQN(12, 0))
+	bad[AUTNLen-1] ^= 1
+	if _, err := u.AuthenticateIMS(r, bad); !errors.Is(err, ErrMACFailure) {
+		t.Errorf("bad MAC: %v", err)
+	}
+}

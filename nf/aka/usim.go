@@ -98,7 +98,11 @@ func (u *USIM) Authenticate(rand RAND, autn AUTN, snn string, abba []byte) (UERe
 }
 
 // accept checks freshness and the separation bit, and records sqn.
-func (u *USIM) accept(rand RAND, sqn SQN, amf AMF) error {
+func (u *USIM) accept(rand RAND, sqn SQN, amf AMF) error { return u.acceptSQN(rand, sqn, amf, true) }
+
+// acceptSQN checks freshness (and, with separation, the AMF separation
+// bit that EPS and 5G vectors carry and IMS ones do not), and records sqn.
+func (u *USIM) acceptSQN(rand RAND, sqn SQN, amf AMF, separation bool) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	seq, ind := sqn.SEQ(), sqn.IND()
@@ -106,7 +110,7 @@ func (u *USIM) accept(rand RAND, sqn SQN, amf AMF) error {
 	if seq <= u.seqMS[ind] || (seq > high.SEQ() && seq-high.SEQ() > u.delta) {
 		return &SynchFailureError{AUTS: u.mil.BuildAUTS(rand, high), SQN: sqn}
 	}
-	if !amf.SeparationBit() {
+	if separation && !amf.SeparationBit() {
 		return ErrNon5GAuth
 	}
 	u.seqMS[ind] = seq

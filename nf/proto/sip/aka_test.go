@@ -56,7 +56,7 @@ func newAKAFixture(t testing.TB, k, cardK string, highest aka.SQN) akaFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return akaFixture{mil: mil, card: USIMCard{USIM: usim, MCC: "001", MNC: "01"}}
+	return akaFixture{mil: mil, card: USIMCard{USIM: usim}}
 }
 
 const testK = "465b5ce8b199b49faa5f0a2ee238a6bc"

@@ -18,17 +18,15 @@ type AKACard interface {
 	RunAKA(rand aka.RAND, autn aka.AUTN) (res []byte, ck [aka.CKLen]byte, ik [aka.IKLen]byte, err error)
 }
 
-// USIMCard adapts an *aka.USIM, using its EPS AKA check (RES, CK and IK
-// are those of TS 33.102; the MCC/MNC only feed KASME, unused here). The
-// card requires the AMF separation bit.
+// USIMCard adapts an *aka.USIM run as an ISIM (aka.USIM.AuthenticateIMS:
+// RES, CK and IK of TS 33.102; IMS vectors carry no AMF separation bit).
 type USIMCard struct {
-	USIM     *aka.USIM
-	MCC, MNC string
+	USIM *aka.USIM
 }
 
 // RunAKA implements AKACard.
 func (c USIMCard) RunAKA(r aka.RAND, autn aka.AUTN) ([]byte, [aka.CKLen]byte, [aka.IKLen]byte, error) {
-	res, err := c.USIM.AuthenticateEPS(r, autn, c.MCC, c.MNC)
+	res, err := c.USIM.AuthenticateIMS(r, autn)
 	if err != nil {
 		return nil, [aka.CKLen]byte{}, [aka.IKLen]byte{}, err
 	}
