@@ -28,6 +28,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/gtpu"
 )
@@ -173,7 +174,7 @@ func (n *ENB) bind(ctx context.Context) (*net.UDPConn, *gtpu.Endpoint, error) {
 	}
 	rc := pc.(*net.UDPConn)
 	if err := nfkit.GrowUDPBuffers(rc); err != nil {
-		closeQuietly(n.log, "radio socket", rc)
+		simkit.CloseQuietly(n.log, "radio socket", rc)
 		return nil, nil, fmt.Errorf("enb: radio: %w", err)
 	}
 	// S1-U G-PDUs carry no PDU Session Container: PDUType only matters
@@ -181,7 +182,7 @@ func (n *ENB) bind(ctx context.Context) (*net.UDPConn, *gtpu.Endpoint, error) {
 	ep, err := gtpu.New(gtpu.Config{Addr: n.cfg.GTPU.Listen, PDUType: gtpu.PDUTypeUL, Logger: n.log,
 		OnErrorIndication: n.onGTPUErrorIndication})
 	if err != nil {
-		closeQuietly(n.log, "radio socket", rc)
+		simkit.CloseQuietly(n.log, "radio socket", rc)
 		return nil, nil, fmt.Errorf("enb: gtp-u: %w", err)
 	}
 	n.s1uAddr = ep.LocalAddr().Addr()
@@ -189,20 +190,14 @@ func (n *ENB) bind(ctx context.Context) (*net.UDPConn, *gtpu.Endpoint, error) {
 		n.s1uAddr = netip.MustParseAddr(n.cfg.GTPU.Advertise) // validated
 	}
 	if !n.s1uAddr.Is4() || n.s1uAddr.IsUnspecified() {
-		closeQuietly(n.log, "radio socket", rc)
-		closeQuietly(n.log, "gtp-u endpoint", ep)
+		simkit.CloseQuietly(n.log, "radio socket", rc)
+		simkit.CloseQuietly(n.log, "gtp-u endpoint", ep)
 		return nil, nil, errors.New("enb: gtpu.listen binds no single IPv4 address: set gtpu.advertise to the S1-U address the SGW reaches")
 	}
 	n.radioConn.Store(rc)
 	n.up.Store(ep)
 	n.log.Info("enb sockets bound", "radio", rc.LocalAddr().String(), "s1u", ep.LocalAddr().String())
 	return rc, ep, nil
-}
-
-func closeQuietly(log *slog.Logger, what string, c interface{ Close() error }) {
-	if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		log.Warn("close "+what, "err", err)
-	}
 }
 
 // rememberSim notes a UE simulator's address for paging.

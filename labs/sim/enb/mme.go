@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/proto/s1ap"
 	"github.com/corebox/corebox/nf/proto/sctp"
 )
@@ -101,20 +102,20 @@ func (n *ENB) mmeLoop(ctx context.Context, l *mmeLink) {
 		conn, err := sctp.Dial(ctx, n.cfg.SCTP, "", l.addr, log)
 		if err != nil {
 			log.Warn("mme association failed", "err", err)
-			sleep(ctx, wait)
+			simkit.Sleep(ctx, wait)
 			continue
 		}
-		stop := context.AfterFunc(ctx, func() { closeQuietly(log, "mme association", conn) })
+		stop := context.AfterFunc(ctx, func() { simkit.CloseQuietly(log, "mme association", conn) })
 		resp, ttw, err := n.s1Setup(conn)
 		if err != nil {
 			n.m.setupFailure.Inc()
 			log.Warn("s1 setup failed", "err", err)
 			stop()
-			closeQuietly(log, "mme association", conn)
+			simkit.CloseQuietly(log, "mme association", conn)
 			if ttw > 0 {
 				wait = ttw
 			}
-			sleep(ctx, wait)
+			simkit.Sleep(ctx, wait)
 			continue
 		}
 		l.setUp(conn, resp)
@@ -123,21 +124,12 @@ func (n *ENB) mmeLoop(ctx context.Context, l *mmeLink) {
 		l.setDown()
 		n.dropLink(l)
 		stop()
-		closeQuietly(log, "mme association", conn)
+		simkit.CloseQuietly(log, "mme association", conn)
 		if ctx.Err() != nil {
 			return
 		}
 		log.Warn("mme association lost", "err", err)
-		sleep(ctx, wait)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+		simkit.Sleep(ctx, wait)
 	}
 }
 
@@ -147,7 +139,7 @@ func (n *ENB) s1Setup(conn sctp.Conn) (resp *s1ap.S1SetupResponse, ttw time.Dura
 	if err := n.writeS1AP(conn, n.cfg.setupRequest(), 0); err != nil {
 		return nil, 0, err
 	}
-	timer := time.AfterFunc(s1SetupTimeout, func() { closeQuietly(n.log, "mme association", conn) })
+	timer := time.AfterFunc(s1SetupTimeout, func() { simkit.CloseQuietly(n.log, "mme association", conn) })
 	defer timer.Stop()
 	buf := make([]byte, sctp.MaxMessageSize)
 	for {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/proto/n2"
 	"github.com/corebox/corebox/nf/proto/sctp"
 )
@@ -100,20 +101,20 @@ func (n *NF) amfLoop(ctx context.Context, l *amfLink) {
 		conn, err := sctp.Dial(ctx, n.cfg.SCTP, "", l.addr, log)
 		if err != nil {
 			log.Warn("amf association failed", "err", err)
-			sleep(ctx, wait)
+			simkit.Sleep(ctx, wait)
 			continue
 		}
-		stop := context.AfterFunc(ctx, func() { closeQuietly(log, "amf association", conn) })
+		stop := context.AfterFunc(ctx, func() { simkit.CloseQuietly(log, "amf association", conn) })
 		resp, ttw, err := n.ngSetup(conn)
 		if err != nil {
 			n.m.setupFailure.Inc()
 			log.Warn("ng setup failed", "err", err)
 			stop()
-			closeQuietly(log, "amf association", conn)
+			simkit.CloseQuietly(log, "amf association", conn)
 			if ttw > 0 {
 				wait = ttw
 			}
-			sleep(ctx, wait)
+			simkit.Sleep(ctx, wait)
 			continue
 		}
 		l.setUp(conn, resp)
@@ -122,21 +123,12 @@ func (n *NF) amfLoop(ctx context.Context, l *amfLink) {
 		l.setDown()
 		n.dropLink(l)
 		stop()
-		closeQuietly(log, "amf association", conn)
+		simkit.CloseQuietly(log, "amf association", conn)
 		if ctx.Err() != nil {
 			return
 		}
 		log.Warn("amf association lost", "err", err)
-		sleep(ctx, wait)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+		simkit.Sleep(ctx, wait)
 	}
 }
 
@@ -146,7 +138,7 @@ func (n *NF) ngSetup(conn sctp.Conn) (resp *n2.NGSetupResponse, ttw time.Duratio
 	if err := n.writeNGAP(conn, n.cfg.setupRequest(), 0); err != nil {
 		return nil, 0, err
 	}
-	timer := time.AfterFunc(ngSetupTimeout, func() { closeQuietly(n.log, "amf association", conn) })
+	timer := time.AfterFunc(ngSetupTimeout, func() { simkit.CloseQuietly(n.log, "amf association", conn) })
 	defer timer.Stop()
 	buf := make([]byte, sctp.MaxMessageSize)
 	for {

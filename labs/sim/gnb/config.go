@@ -8,8 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/n2"
 	"github.com/corebox/corebox/nf/proto/nas5g"
@@ -87,25 +86,7 @@ type GTPUConfig struct {
 }
 
 // AddrList is one address or a list of them in YAML.
-type AddrList []string
-
-// UnmarshalYAML takes a scalar or a sequence of scalars.
-func (l *AddrList) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode {
-		if n.Value == "" {
-			*l = nil
-			return nil
-		}
-		*l = AddrList{n.Value}
-		return nil
-	}
-	var list []string
-	if err := n.Decode(&list); err != nil {
-		return fmt.Errorf("line %d: want an address or a list of addresses: %w", n.Line, err)
-	}
-	*l = list
-	return nil
-}
+type AddrList = simkit.AddrList
 
 // Validate checks every key.
 func (c Config) Validate() error {
@@ -150,8 +131,8 @@ func (c Config) Validate() error {
 	if _, err := pagingDRX(c.PagingDRX); err != nil {
 		add(err)
 	}
-	add(checkListen("radio.listen", c.Radio.Listen))
-	add(checkListen("gtpu.listen", c.GTPU.Listen))
+	add(simkit.CheckListen("radio.listen", c.Radio.Listen))
+	add(simkit.CheckListen("gtpu.listen", c.GTPU.Listen))
 	if c.GTPU.Advertise != "" {
 		if a, err := netip.ParseAddr(c.GTPU.Advertise); err != nil || !a.Is4() {
 			add(fmt.Errorf("gtpu.advertise %q: want an IPv4 address", c.GTPU.Advertise))
@@ -167,23 +148,6 @@ func (c Config) Validate() error {
 		add(fmt.Errorf("ng_setup_retry %v: must be positive", c.NGSetupRetry))
 	}
 	return errors.Join(errs...)
-}
-
-// checkListen wants host:port with an IP literal or an empty host.
-func checkListen(key, hp string) error {
-	host, port, err := net.SplitHostPort(hp)
-	if err != nil {
-		return fmt.Errorf("%s %q: %w", key, hp, err)
-	}
-	if host != "" {
-		if _, err := netip.ParseAddr(host); err != nil {
-			return fmt.Errorf("%s %q: host must be an IP address or empty", key, hp)
-		}
-	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("%s %q: bad port", key, hp)
-	}
-	return nil
 }
 
 // amfAddr adds the NGAP port to a bare host.

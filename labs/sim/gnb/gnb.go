@@ -28,6 +28,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/gtpu"
 )
@@ -166,13 +167,13 @@ func (n *NF) bind(ctx context.Context) (*net.UDPConn, *gtpu.Endpoint, error) {
 	}
 	rc := pc.(*net.UDPConn)
 	if err := nfkit.GrowUDPBuffers(rc); err != nil {
-		closeQuietly(n.log, "radio socket", rc)
+		simkit.CloseQuietly(n.log, "radio socket", rc)
 		return nil, nil, fmt.Errorf("gnb: radio: %w", err)
 	}
 	ep, err := gtpu.New(gtpu.Config{Addr: n.cfg.GTPU.Listen, PDUType: gtpu.PDUTypeUL, Logger: n.log,
 		OnErrorIndication: n.onGTPUErrorIndication})
 	if err != nil {
-		closeQuietly(n.log, "radio socket", rc)
+		simkit.CloseQuietly(n.log, "radio socket", rc)
 		return nil, nil, fmt.Errorf("gnb: gtp-u: %w", err)
 	}
 	n.n3Addr = ep.LocalAddr().Addr()
@@ -180,20 +181,14 @@ func (n *NF) bind(ctx context.Context) (*net.UDPConn, *gtpu.Endpoint, error) {
 		n.n3Addr = netip.MustParseAddr(n.cfg.GTPU.Advertise) // validated
 	}
 	if !n.n3Addr.Is4() || n.n3Addr.IsUnspecified() {
-		closeQuietly(n.log, "radio socket", rc)
-		closeQuietly(n.log, "gtp-u endpoint", ep)
+		simkit.CloseQuietly(n.log, "radio socket", rc)
+		simkit.CloseQuietly(n.log, "gtp-u endpoint", ep)
 		return nil, nil, errors.New("gnb: gtpu.listen binds no single IPv4 address: set gtpu.advertise to the N3 address the UPF reaches")
 	}
 	n.radioConn.Store(rc)
 	n.up.Store(ep)
 	n.log.Info("gnb sockets bound", "radio", rc.LocalAddr().String(), "n3", ep.LocalAddr().String())
 	return rc, ep, nil
-}
-
-func closeQuietly(log *slog.Logger, what string, c interface{ Close() error }) {
-	if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		log.Warn("close "+what, "err", err)
-	}
 }
 
 // rememberSim notes a UE simulator's address for paging.

@@ -8,13 +8,14 @@ import (
 	"sync"
 
 	"github.com/corebox/corebox/labs/sim/radio"
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/proto/n2"
 	"github.com/corebox/corebox/nf/proto/nas5g"
 )
 
 // radioLoop reads the air interface until ctx ends.
 func (n *NF) radioLoop(ctx context.Context, c *net.UDPConn) error {
-	stop := context.AfterFunc(ctx, func() { closeQuietly(n.log, "radio socket", c) })
+	stop := context.AfterFunc(ctx, func() { simkit.CloseQuietly(n.log, "radio socket", c) })
 	defer stop()
 	buf := make([]byte, radio.HeaderLen+radio.MaxBody+1)
 	for {

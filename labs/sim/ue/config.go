@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/corebox/corebox/labs/sim/radio"
+	"github.com/corebox/corebox/labs/sim/simkit"
 	"github.com/corebox/corebox/nf/aka"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/proto/nas5g"
@@ -144,7 +144,7 @@ func (c Config) resolve() (resolved, error) {
 	add(c.Ops.Validate())
 	var err error
 	add(c.resolvePeer(&r))
-	add(checkListen("radio.listen", c.Radio.Listen))
+	add(simkit.CheckListen("radio.listen", c.Radio.Listen))
 	r.plmn = nas5g.PLMN{MCC: c.PLMN.MCC, MNC: c.PLMN.MNC}
 	if err := r.plmn.Validate(); err != nil {
 		add(fmt.Errorf("plmn: %w", err))
@@ -365,22 +365,6 @@ func peerAddr(key, name, s string) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("%s %q: want the %s's IPv4 address, optionally with :port", key, s, name)
 	}
 	return netip.AddrPortFrom(a, radio.Port), nil
-}
-
-func checkListen(key, hp string) error {
-	host, port, err := net.SplitHostPort(hp)
-	if err != nil {
-		return fmt.Errorf("%s %q: %w", key, hp, err)
-	}
-	if host != "" {
-		if _, err := netip.ParseAddr(host); err != nil {
-			return fmt.Errorf("%s %q: host must be an IP address or empty", key, hp)
-		}
-	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("%s %q: bad port", key, hp)
-	}
-	return nil
 }
 
 // supiOf is the SUPI of UE index i.
