@@ -167,9 +167,10 @@ func (p *Peer) sendAnswer(req *diam.Header, ans *diam.Message) {
 	if err != nil {
 		p.logger().Error("diameter: answer without a result", "cmd", cmd)
 	}
+	// Counted before the write so that a peer reading the answer already
+	// sees it in the metrics.
+	p.ep.obs.Answered(cmd, res)
 	if err := p.write(ans); err != nil {
 		p.logger().Debug("diameter: answer not sent", "cmd", cmd, "err", err)
-		return
 	}
-	p.ep.obs.Answered(cmd, res)
 }
