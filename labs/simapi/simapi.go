@@ -10,6 +10,8 @@
 //	POST /ues/idle        IdleRequest       -> Results  (UE context released, CM-IDLE)
 //	GET  /ues                               -> []UEState
 //
+// ims.go has the IMS (VoLTE) requests.
+//
 // A request acts on every UE of the simulator unless UEs names some (by
 // SUPI). A step that fails for one UE does not stop the others; each UE's
 // outcome is in Results. A malformed request answers 400 with
@@ -98,6 +100,7 @@ type UEResult struct {
 	// Detail is step-specific: the 5G-GUTI, the session address.
 	Detail  string          `json:"detail,omitempty"`
 	Traffic *TrafficOutcome `json:"traffic,omitempty"`
+	Call    *CallOutcome    `json:"call,omitempty"`
 }
 
 // TrafficOutcome counts one UE's echo exchange.
