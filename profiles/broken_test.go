@@ -899,7 +899,7 @@ nfs: [{name: a, kind: probe}]
 `,
 		want: []string{
 			`p.yaml:2:11: include[0]: include "lib/base.yaml": file lib/base.yaml not found`,
-			`p.yaml:2:26: include[1]: include "demo5": no shipped profile "demo5"; did you mean "demo"? (shipped: 5gc, 5gelastic, 5glab, demo, epc, epclab, test12, upfbench); a path needs a / or a .yaml suffix`,
+			`p.yaml:2:26: include[1]: include "demo5": no shipped profile "demo5"; did you mean "demo"? (shipped: 5gc, 5gelastic, 5glab, demo, epc, epclab, imslab, test12, upfbench, volte); a path needs a / or a .yaml suffix`,
 			"p.yaml:2:33: include[2]: expected a shipped profile name or a path, got a mapping",
 		},
 	},

@@ -149,7 +149,7 @@ func TestFind(t *testing.T) {
 		t.Errorf("LoadShipped(demo) = %v, %v", p, err)
 	}
 	_, err := Find("dmeo", LoadOptions{})
-	if err == nil || err.Error() != `dmeo: no shipped profile "dmeo"; did you mean "demo"? (shipped: 5gc, 5gelastic, 5glab, demo, epc, epclab, test12, upfbench); a path needs a / or a .yaml suffix` {
+	if err == nil || err.Error() != `dmeo: no shipped profile "dmeo"; did you mean "demo"? (shipped: 5gc, 5gelastic, 5glab, demo, epc, epclab, imslab, test12, upfbench, volte); a path needs a / or a .yaml suffix` {
 		t.Errorf("Find(dmeo) error %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestShippedList(t *testing.T) {
-	if got := Shipped(); !reflect.DeepEqual(got, []string{"5gc", "5gelastic", "5glab", "demo", "epc", "epclab", "test12", "upfbench"}) {
+	if got := Shipped(); !reflect.DeepEqual(got, []string{"5gc", "5gelastic", "5glab", "demo", "epc", "epclab", "imslab", "test12", "upfbench", "volte"}) {
 		t.Errorf("Shipped() = %v", got)
 	}
 }
@@ -18,7 +18,8 @@ func TestShippedList(t *testing.T) {
 // Shipped profiles use only the NF kinds that exist so far.
 var existingKinds = map[string]bool{"probe": true, "dn": true, "nrf": true, "udr": true, "udm": true, "ausf": true,
 	"pcf": true, "nssf": true, "upf": true, "smf": true, "amf": true, "gnb": true, "ue": true, "gtpgen": true,
-	"hss": true, "enb": true, "sgw": true, "pgw": true, "mme": true, "pcrf": true}
+	"hss": true, "enb": true, "sgw": true, "pgw": true, "mme": true, "pcrf": true,
+	"pcscf": true, "icscf": true, "scscf": true}
 
 func TestShippedProfiles(t *testing.T) {
 	for _, name := range Shipped() {

@@ -28,6 +28,9 @@ import (
 	"github.com/corebox/corebox/nf/epc/pcrf"
 	"github.com/corebox/corebox/nf/epc/pgw"
 	"github.com/corebox/corebox/nf/epc/sgw"
+	"github.com/corebox/corebox/nf/ims/icscf"
+	"github.com/corebox/corebox/nf/ims/pcscf"
+	"github.com/corebox/corebox/nf/ims/scscf"
 	"github.com/corebox/corebox/nf/nfkit"
 	"github.com/corebox/corebox/nf/probe"
 )
@@ -66,6 +69,9 @@ var kinds = []kind{
 	entry(pgw.Kind, pgw.DefaultYAML, pgw.New),
 	entry(pcrf.Kind, pcrf.DefaultYAML, pcrf.New),
 	entry(mme.Kind, mme.DefaultYAML, mme.New),
+	entry(pcscf.Kind, pcscf.DefaultYAML, pcscf.New),
+	entry(icscf.Kind, icscf.DefaultYAML, icscf.New),
+	entry(scscf.Kind, scscf.DefaultYAML, scscf.New),
 }
 
 // entry adapts an NF package's New(cfg, opts...) to the table.
