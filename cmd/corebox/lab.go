@@ -49,6 +49,7 @@ func newLabRunCmd(g *globals) *cobra.Command {
 	var (
 		sets      []string
 		ues       int
+		pairs     int
 		tag       string
 		keep      bool
 		reportDir string
@@ -56,21 +57,24 @@ func newLabRunCmd(g *globals) *cobra.Command {
 		timeout   time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "run LAB [--ues N] [--set VAR=VALUE]...",
+		Use:   "run LAB [--ues N | --pairs N] [--set VAR=VALUE]...",
 		Short: "Bring a lab's profile up, run its steps and write report.json and report.html",
 		Example: `  corebox lab run 5g-basic
-  corebox lab run 5g-basic --ues 100 --capture 5g.pcap --keep`,
+  corebox lab run 5g-basic --ues 100 --capture 5g.pcap --keep
+  corebox lab run volte-call --pairs 5`,
 		Args: cobra.ExactArgs(1),
 		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, args []string) error {
 			set, err := keyValues("--set", sets)
 			if err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("ues") {
-				if set == nil {
-					set = map[string]string{}
+			for name, v := range map[string]int{"ues": ues, "pairs": pairs} {
+				if cmd.Flags().Changed(name) {
+					if set == nil {
+						set = map[string]string{}
+					}
+					set[name] = strconv.Itoa(v)
 				}
-				set["ues"] = strconv.Itoa(ues)
 			}
 			l, err := lab.Find(args[0], set)
 			if err != nil {
@@ -99,6 +103,7 @@ func newLabRunCmd(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&sets, "set", nil, "lab variable, VAR=VALUE (repeatable)")
 	f.IntVar(&ues, "ues", 10, "number of UEs (sets the variable ues)")
+	f.IntVar(&pairs, "pairs", 2, "number of calling pairs of a call lab (sets the variable pairs)")
 	f.StringVar(&tag, "tag", version, "image tag of the kind NFs (corebox/KIND:TAG)")
 	f.BoolVar(&keep, "keep", false, "leave the profile up after the run")
 	f.StringVar(&reportDir, "report", "", "report directory (default lab-reports/LAB-TIME)")

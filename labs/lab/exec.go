@@ -95,6 +95,12 @@ func (x *execution) runStep(ctx context.Context, s Step, rs stepRun) error {
 		return x.resize(ctx, *s.Resize, rs)
 	case s.Await != "":
 		return x.bg.await(ctx, s.Await)
+	case s.IMSRegister != nil:
+		return x.ueStep(ctx, s.IMSRegister.NF, simapi.PathIMSRegister, imsRequest(*s.IMSRegister), rs, 0, 0)
+	case s.IMSDeregister != nil:
+		return x.ueStep(ctx, s.IMSDeregister.NF, simapi.PathIMSDeregister, imsRequest(*s.IMSDeregister), rs, 0, 0)
+	case s.Call != nil:
+		return x.call(ctx, *s.Call, rs)
 	}
 	return fmt.Errorf("step %s has no action", s.Name)
 }

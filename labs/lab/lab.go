@@ -45,8 +45,11 @@ type Subscribers struct {
 	AMF   string `yaml:"amf"`
 	SQN   string `yaml:"sqn"`
 	DNN   string `yaml:"dnn"`
-	SST   int    `yaml:"sst"`
-	SD    string `yaml:"sd"`
+	// DNNs are further data networks (APNs) allowed, besides the
+	// default dnn: [ims] for VoLTE.
+	DNNs []string `yaml:"dnns"`
+	SST  int      `yaml:"sst"`
+	SD   string   `yaml:"sd"`
 }
 
 // Step is one entry of steps: exactly one action.
@@ -61,6 +64,10 @@ type Step struct {
 	Wait       *WaitStep       `yaml:"wait"`
 	Scale      *ScaleStep      `yaml:"scale"`
 	Resize     *ResizeStep     `yaml:"resize"`
+	// IMSRegister and IMSDeregister act on the UEs' IMS registration.
+	IMSRegister   *IMSStep  `yaml:"ims_register"`
+	IMSDeregister *IMSStep  `yaml:"ims_deregister"`
+	Call          *CallStep `yaml:"call"`
 	// Await names an earlier background step to wait for.
 	Await string `yaml:"await"`
 
@@ -109,6 +116,34 @@ func (t TrafficStep) requests() int {
 		return max(1, int(t.Duration/t.Interval))
 	}
 	return t.Count
+}
+
+// IMSStep registers a simulator's UEs to the IMS, or deregisters them.
+type IMSStep struct {
+	UEStep `yaml:",inline"`
+	// APN is the PDN connection SIP rides on (default ims).
+	APN string `yaml:"apn"`
+	TCP bool   `yaml:"tcp"`
+}
+
+// CallStep pairs the IMS-registered UEs of simulator NF (callers) with
+// those of To (callees), in SUPI order; each pair calls, talks and hangs
+// up.
+type CallStep struct {
+	UEStep `yaml:",inline"`
+	To     string        `yaml:"to"`
+	Talk   time.Duration `yaml:"talk"`
+	// HangUp is who sends the BYE: caller (default) or callee.
+	HangUp string `yaml:"hang_up"`
+	// BearerWait bounds the wait for the QCI 1 bearer after the answer
+	// and for its release after the BYE (default 5s).
+	BearerWait time.Duration `yaml:"bearer_wait"`
+	// Bearer requires every call leg's QCI 1 bearer, set up and released
+	// (default true; false for SIP clients outside the EPC).
+	Bearer *bool `yaml:"bearer"`
+	// MaxLoss is the share of RTP packets either direction of any call
+	// may lose before the step fails (default 0.01).
+	MaxLoss *float64 `yaml:"max_loss"`
 }
 
 // DeregisterStep deregisters every UE.
@@ -241,6 +276,12 @@ func (s Step) Kind() string {
 		return "resize"
 	case s.Await != "":
 		return "await"
+	case s.IMSRegister != nil:
+		return "ims_register"
+	case s.IMSDeregister != nil:
+		return "ims_deregister"
+	case s.Call != nil:
+		return "call"
 	}
 	return ""
 }
@@ -252,7 +293,8 @@ func (s Step) background() bool { return s.Traffic != nil && s.Traffic.Backgroun
 func (s Step) actions() int {
 	n := 0
 	for _, set := range []bool{s.Register != nil, s.Session != nil, s.Traffic != nil, s.Idle != nil,
-		s.Deregister != nil, s.Assert != nil, s.Wait != nil, s.Scale != nil, s.Resize != nil, s.Await != ""} {
+		s.Deregister != nil, s.Assert != nil, s.Wait != nil, s.Scale != nil, s.Resize != nil, s.Await != "",
+		s.IMSRegister != nil, s.IMSDeregister != nil, s.Call != nil} {
 		if set {
 			n++
 		}

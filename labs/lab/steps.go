@@ -158,6 +158,9 @@ func (r *Runner) provision(ctx context.Context, st *controller.Status, ranges []
 		}
 		base := subscribers.Subscriber{IMSI: sr.IMSI, K: sr.K, OP: sr.OP, OPc: sr.OPc, AMF: sr.AMF, SQN: sr.SQN,
 			DNNs: []subscribers.DNN{{DNN: sr.DNN, SST: sr.SST, SD: sr.SD, Default: true}}}
+		for _, dnn := range sr.DNNs {
+			base.DNNs = append(base.DNNs, subscribers.DNN{DNN: dnn, SST: sr.SST, SD: sr.SD})
+		}
 		subs, err := subscribers.Range(base, sr.Count)
 		if err != nil {
 			return n, err

@@ -28,7 +28,7 @@ const (
 )
 
 // stepActions lists the actions a step may have, for error messages.
-const stepActions = "register, session, traffic, idle, deregister, assert, wait, scale, resize, await"
+const stepActions = "register, session, traffic, idle, deregister, assert, wait, scale, resize, await, ims_register, ims_deregister, call"
 
 // checker collects validation errors as file:line: key: message.
 type checker struct {
@@ -116,6 +116,16 @@ func (s Subscribers) check(fail func(key, format string, args ...any)) {
 	if s.DNN == "" {
 		fail("dnn", "required: the subscribed data network name")
 	}
+	seen := map[string]bool{s.DNN: true}
+	for i, dnn := range s.DNNs {
+		switch {
+		case !apnName.MatchString(dnn):
+			fail(fmt.Sprintf("dnns[%d]", i), "%q: want a data network name (letters, digits, '-' and '.')", dnn)
+		case seen[dnn]:
+			fail(fmt.Sprintf("dnns[%d]", i), "%q is listed twice (or is dnn)", dnn)
+		}
+		seen[dnn] = true
+	}
 	if s.SST < 0 || s.SST > 255 {
 		fail("sst", "%d: want 0..255", s.SST)
 	}
@@ -157,6 +167,12 @@ func (s Step) check(sc *scope, fail func(key, format string, args ...any)) {
 		}
 	case s.Resize != nil:
 		s.Resize.check(fail)
+	case s.IMSRegister != nil:
+		s.IMSRegister.check(fail)
+	case s.IMSDeregister != nil:
+		s.IMSDeregister.check(fail)
+	case s.Call != nil:
+		s.Call.check(fail)
 	case s.Await != "":
 		switch {
 		case !sc.background[s.Await]:
@@ -178,6 +194,41 @@ func (u UEStep) check(fail func(key, format string, args ...any)) {
 		fail(".timeout", "%v: want >= 0", u.Timeout)
 	}
 }
+
+func (s IMSStep) check(fail func(key, format string, args ...any)) {
+	s.UEStep.check(fail)
+	if s.APN != "" && !apnName.MatchString(s.APN) {
+		fail(".apn", "%q: want an APN name (letters, digits, '-' and '.')", s.APN)
+	}
+}
+
+func (c CallStep) check(fail func(key, format string, args ...any)) {
+	c.UEStep.check(fail)
+	switch {
+	case c.To == "":
+		fail(".to", "required: the simulator NF whose UEs answer (e.g. callee)")
+	case c.To == c.NF:
+		fail(".to", "%q is also nf: callers and callees must be different simulators, or RTP never leaves the container", c.To)
+	}
+	if c.Talk < 0 || c.Talk > maxTalk {
+		fail(".talk", "%v: want 0 (default 10s) up to %v", c.Talk, maxTalk)
+	}
+	if c.HangUp != "" && c.HangUp != "caller" && c.HangUp != "callee" {
+		fail(".hang_up", "%q: want caller or callee", c.HangUp)
+	}
+	if c.BearerWait < 0 {
+		fail(".bearer_wait", "%v: want >= 0", c.BearerWait)
+	}
+	if c.MaxLoss != nil && (*c.MaxLoss < 0 || *c.MaxLoss > 1) {
+		fail(".max_loss", "%v: want a ratio 0..1 of RTP packets", *c.MaxLoss)
+	}
+}
+
+// maxTalk bounds a call step's talk time.
+const maxTalk = time.Hour
+
+// apnName is an APN's network identifier (TS 23.003 9.1.1).
+var apnName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$`)
 
 func (t TrafficStep) check(fail func(key, format string, args ...any)) {
 	t.UEStep.check(fail)

@@ -61,8 +61,11 @@ func (h Histogram) SVG(title string) template.HTML {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"hist":  func(xs []float64, title string) template.HTML { return Bin(xs, 30).SVG(title) },
-	"ms":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"hist": func(xs []float64, title string) template.HTML { return Bin(xs, 30).SVG(title) },
+	"ms":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"dict": func(k1 string, v1 *Media, k2 string, v2 *Media) map[string]*Media {
+		return map[string]*Media{k1: v1, k2: v2}
+	},
 	"chart": func(m *Monitor, steps []*Step) template.HTML { return m.SVG(steps) },
 	"sval": func(s *Series, metric string) string {
 		if v, ok := s.Value(metric); ok {
@@ -91,7 +94,12 @@ th{background:#eee}td.l{text-align:left}.fail{color:#b00;font-weight:bold}.pass{
 <td>{{sval . "last"}}</td><td>{{sval . "min"}}</td><td>{{sval . "max"}}</td><td>{{sval . "total"}}</td><td>{{if .ScrapeErrors}}{{.ScrapeErrors}} ({{.LastError}}){{end}}</td></tr>
 {{end}}</table>{{end}}
 {{range .Steps}}{{if .Samples}}<h3>{{.Name}}: time per UE</h3>{{hist .Samples (printf "%s, %d UEs" .Name .UEs)}}{{end}}
-{{with .Traffic}}{{if .RTTs}}<h3>echo round-trip times</h3>{{hist .RTTs "RTT"}}{{end}}{{end}}{{end}}
+{{with .Traffic}}{{if .RTTs}}<h3>echo round-trip times</h3>{{hist .RTTs "RTT"}}{{end}}{{end}}
+{{with .Calls}}<h3>{{$.Lab}}: {{.Answered}} of {{.Calls}} calls answered{{with .SetupMs}}, setup p50 {{ms .P50}} ms, p90 {{ms .P90}} ms, p99 {{ms .P99}} ms{{end}}; QCI 1 bearers {{.BearersGot}} got, {{.BearersReleased}} released</h3>
+<table><tr><th class="l">call</th><th class="l">caller</th><th class="l">callee</th><th>status</th><th>setup ms</th><th>talk ms</th><th>direction</th><th>received</th><th>lost</th><th>loss</th><th>jitter ms</th><th>MOS</th><th>QCI</th><th>bearer ms</th><th>released</th><th class="l">error</th></tr>
+{{range .List}}{{$c := .}}{{range $dir, $m := dict "to caller" .AtCaller "to callee" .AtCallee}}<tr><td class="l">{{$c.CallID}}</td><td class="l">{{$c.Caller}}</td><td class="l">{{$c.Callee}}</td><td>{{$c.Status}}</td><td>{{ms $c.SetupMs}}</td><td>{{ms $c.TalkMs}}</td><td>{{$dir}}</td>
+{{with $m}}<td>{{.Received}}</td><td>{{.Lost}}</td><td>{{printf "%.4f" .LossRatio}}</td><td>{{ms .JitterMs}}</td><td>{{printf "%.2f" .MOS}}</td><td>{{if .QCI}}{{.QCI}}{{else}}none{{end}}</td><td>{{ms .BearerSetupMs}}</td><td>{{.BearerReleased}}</td>{{else}}<td colspan="8">no report</td>{{end}}<td class="l">{{$c.Error}}</td></tr>
+{{end}}{{end}}</table>{{if .SetupSamples}}{{hist .SetupSamples "call setup ms"}}{{end}}{{end}}{{end}}
 </body></html>
 `))
 

@@ -51,6 +51,7 @@ type Step struct {
 	Samples   []float64 `json:"samples_ms,omitempty"`
 
 	Traffic *Traffic `json:"traffic,omitempty"`
+	Calls   *Calls   `json:"calls,omitempty"`
 	Assert  *Assert  `json:"assert,omitempty"`
 }
 
@@ -119,7 +120,8 @@ func quantile(s []float64, q float64) float64 {
 
 // Metrics are the names an assert step may check.
 var Metrics = []string{"ok", "failed", "ok_ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-	"sent", "received", "loss_ratio", "rtt_p50_ms", "rtt_p99_ms", "ues_without_replies", "broken_sessions", "seconds"}
+	"sent", "received", "loss_ratio", "rtt_p50_ms", "rtt_p99_ms", "ues_without_replies", "broken_sessions", "seconds",
+	"calls", "answered", "setup_p50_ms", "setup_p99_ms", "rtp_loss_ratio", "jitter_ms", "mos_min", "bearers_got", "bearers_released"}
 
 // Metric returns one of Metrics for this step; false when the step has no
 // such value (a latency of a step without UEs).
@@ -157,7 +159,7 @@ func (s *Step) Metric(name string) (float64, bool) {
 		}
 		return tr.RTTMs.P99, true
 	}
-	return 0, false
+	return s.Calls.metric(name)
 }
 
 // Find returns the step named name.

@@ -123,6 +123,8 @@ type UEState struct {
 	GUTI      string   `json:"guti,omitempty"`
 	Sessions  []int    `json:"sessions,omitempty"`
 	Addresses []string `json:"addresses,omitempty"`
+	// IMPU is the UE's public identity while it is registered to the IMS.
+	IMPU string `json:"impu,omitempty"`
 }
 
 // Failed counts the UEs whose step failed.
