@@ -46,6 +46,35 @@ func (t *subscriberTarget) client(ctx context.Context, c *api.Client) (*subscrib
 	return nil, fmt.Errorf("profile %s has no NF %q (use --nf to name its UDR)", t.profile, t.nf)
 }
 
+// imsDomain is the IMS home domain an HSS of the profile serves Cx for
+// (its /info "ims_domain"; "" when the profile has none ready).
+func (t *subscriberTarget) imsDomain(ctx context.Context, c *api.Client) string {
+	st, err := c.Status(ctx, t.profile, true)
+	if err != nil {
+		return ""
+	}
+	for _, nf := range st.NFs {
+		for _, in := range nf.Instances {
+			if dom := in.Info["ims_domain"]; dom != "" && in.Phase == state.PhaseReady {
+				return dom
+			}
+		}
+	}
+	return ""
+}
+
+// imsIdentities are a subscriber's IMPI then IMPUs, derived as a UE
+// without an ISIM derives them (TS 23.003 13.3, 13.4B): from the IMSI, and
+// a tel URI from the MSISDN.
+func imsIdentities(s subscribers.Subscriber, dom string) []string {
+	impi := s.IMSI + "@" + dom
+	ids := []string{impi, "sip:" + impi}
+	if s.MSISDN != "" {
+		ids = append(ids, "tel:+"+s.MSISDN)
+	}
+	return ids
+}
+
 func newSubscriberCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "subscriber",
@@ -59,23 +88,26 @@ func newSubscriberAddCmd(g *globals) *cobra.Command {
 	var (
 		t       subscriberTarget
 		s       subscribers.Subscriber
-		dnn, sd string
+		dnns    []string
+		sd      string
 		sst     int
 		count   int
 		replace bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add --imsi IMSI --k K (--op OP | --opc OPC) --dnn DNN --sst SST [--sd SD]",
+		Use:   "add --imsi IMSI --k K (--op OP | --opc OPC) --dnn DNN [--dnn DNN]... --sst SST [--sd SD]",
 		Short: "Add a subscriber (or --count N of them with consecutive IMSIs)",
 		Args:  cobra.NoArgs,
 		RunE: g.withClient(func(cmd *cobra.Command, c *api.Client, _ []string) error {
-			if s.IMSI == "" || s.K == "" || dnn == "" {
+			if s.IMSI == "" || s.K == "" || len(dnns) == 0 {
 				return fmt.Errorf("--imsi, --k and --dnn are required")
 			}
 			if (s.OP == "") == (s.OPc == "") {
 				return fmt.Errorf("give exactly one of --op and --opc")
 			}
-			s.DNNs = []subscribers.DNN{{DNN: dnn, SST: sst, SD: sd, Default: true}}
+			for i, dnn := range dnns {
+				s.DNNs = append(s.DNNs, subscribers.DNN{DNN: dnn, SST: sst, SD: sd, Default: i == 0})
+			}
 			subs, err := subscribers.Range(s, count)
 			if err != nil {
 				return err
@@ -90,6 +122,10 @@ func newSubscriberAddCmd(g *globals) *cobra.Command {
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "added %d subscriber(s) from %s\n", len(subs), subs[0].IMSI)
+			if dom := t.imsDomain(cmd.Context(), c); dom != "" {
+				ids := imsIdentities(subs[0], dom)
+				fmt.Fprintf(cmd.OutOrStdout(), "IMS identities of %s: IMPI %s, IMPU %s\n", subs[0].IMSI, ids[0], strings.Join(ids[1:], ", "))
+			}
 			return nil
 		}),
 	}
@@ -102,7 +138,7 @@ func newSubscriberAddCmd(g *globals) *cobra.Command {
 	f.StringVar(&s.AMF, "amf", "8000", "authentication management field, 4 hex digits")
 	f.StringVar(&s.SQN, "sqn", "000000000000", "initial sequence number, 12 hex digits")
 	f.StringVar(&s.MSISDN, "msisdn", "", "MSISDN (optional)")
-	f.StringVar(&dnn, "dnn", "", "subscribed data network name, e.g. internet")
+	f.StringArrayVar(&dnns, "dnn", nil, "subscribed data network (APN) name, repeatable; the first is the default (--dnn internet --dnn ims for VoLTE)")
 	f.IntVar(&sst, "sst", 1, "slice/service type of the DNN's S-NSSAI")
 	f.StringVar(&sd, "sd", "", "slice differentiator, 6 hex digits (optional)")
 	f.IntVar(&count, "count", 1, "add this many subscribers with consecutive IMSIs")
@@ -132,9 +168,18 @@ func newSubscriberLsCmd(g *globals) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), subs)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "IMSI\tMSISDN\tSQN\tDNNS")
+			dom := t.imsDomain(cmd.Context(), c)
+			fmt.Fprint(tw, "IMSI\tMSISDN\tSQN\tDNNS")
+			if dom != "" {
+				fmt.Fprint(tw, "\tIMPU")
+			}
+			fmt.Fprintln(tw)
 			for _, s := range subs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.IMSI, s.MSISDN, s.SQN, dnnList(s.DNNs))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s", s.IMSI, s.MSISDN, s.SQN, dnnList(s.DNNs))
+				if dom != "" {
+					fmt.Fprintf(tw, "\t%s", strings.Join(imsIdentities(s, dom)[1:], ", "))
+				}
+				fmt.Fprintln(tw)
 			}
 			return tw.Flush()
 		}),

@@ -198,6 +198,9 @@ func (h *HSS) Run(ctx context.Context) error {
 	}
 	h.ops.SetInfo("s6a", ln.Addr().String())
 	h.ops.SetInfo("origin_host", h.cfg.Diameter.OriginHost)
+	if dom, err := diameter.IMSDomain(h.cfg.HomePLMN.MCC, h.cfg.HomePLMN.MNC); err == nil {
+		h.ops.SetInfo("ims_domain", dom) // where Cx derives IMPI/IMPU; corebox subscriber shows them
+	}
 	h.log.Info("hss starting", "s6a", ln.Addr().String(), "udr", h.cfg.UDR.URI, "nrf", h.cfg.NRF.URI)
 	defer h.client.CloseIdleConnections()
 	err = nfkit.RunAll(ctx,
