@@ -33,6 +33,8 @@ type plan struct {
 	sel     simapi.Selector
 	timeout time.Duration
 	fn      stepFunc
+	// call, when set, runs instead of fn: a step whose outcome is a call.
+	call func(ctx context.Context, u *UE) (detail string, call *simapi.CallOutcome, err error)
 }
 
 func (n *NF) routes() {
@@ -252,9 +254,19 @@ func (n *NF) runOne(ctx context.Context, u *UE, p plan) simapi.UEResult {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	start := time.Now()
-	detail, tr, err := p.fn(ctx, u)
+	var (
+		detail string
+		tr     *simapi.TrafficOutcome
+		call   *simapi.CallOutcome
+		err    error
+	)
+	if p.call != nil {
+		detail, call, err = p.call(ctx, u)
+	} else {
+		detail, tr, err = p.fn(ctx, u)
+	}
 	res := simapi.UEResult{SUPI: u.supi, OK: err == nil, Millis: float64(time.Since(start).Microseconds()) / 1000,
-		Detail: detail, Traffic: tr}
+		Detail: detail, Traffic: tr, Call: call}
 	if err != nil {
 		res.Error = errText(err)
 	}

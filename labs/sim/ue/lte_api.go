@@ -29,6 +29,7 @@ type TAURequest struct {
 func (n *NF) lteRoutes() {
 	n.ops.Handle("GET "+PathPDNs, http.HandlerFunc(n.listPDNs))
 	n.ops.Handle("POST "+PathTAU, handle(n, "tau", n.planTAU))
+	n.imsRoutes()
 }
 
 func (n *NF) listPDNs(w http.ResponseWriter, _ *http.Request) {

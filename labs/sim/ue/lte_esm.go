@@ -169,11 +169,14 @@ func (u *UE) activateDedicated(m *naseps.ActivateDedicatedBearerRequest) error {
 		u.sim.m.lte.dedicated.WithLabelValues("rejected").Inc()
 		return u.sendEPSSecured(&naseps.ActivateDedicatedBearerReject{ESMHeader: m.ESMHeader, Cause: cause})
 	}
-	u.eps.bearers[m.EBI] = &epsBearer{ebi: m.EBI, linked: m.LinkedEBI, qci: m.QoS.QCI, filters: m.TFT.Filters}
+	b := &epsBearer{ebi: m.EBI, linked: m.LinkedEBI, qci: m.QoS.QCI, filters: m.TFT.Filters}
+	u.eps.bearers[m.EBI] = b
 	u.eps.rebuildFilters()
 	u.sim.m.lte.dedicated.WithLabelValues("activated").Inc()
 	u.publish()
-	return u.sendEPSSecured(&naseps.ActivateDedicatedBearerAccept{ESMHeader: m.ESMHeader})
+	err := u.sendEPSSecured(&naseps.ActivateDedicatedBearerAccept{ESMHeader: m.ESMHeader})
+	u.bearerChanged(b, true)
+	return err
 }
 
 // deactivateBearer takes a Deactivate EPS Bearer Context Request: a
@@ -194,10 +197,13 @@ func (u *UE) deactivateBearer(m *naseps.DeactivateBearerRequest) error {
 // dedicated bearers along.
 func (u *UE) dropBearer(b *epsBearer) {
 	delete(u.eps.bearers, b.ebi)
-	if !b.dedicated() {
+	if b.dedicated() {
+		u.bearerChanged(b, false)
+	} else {
 		for ebi, d := range u.eps.bearers {
 			if d.linked == b.ebi {
 				delete(u.eps.bearers, ebi)
+				u.bearerChanged(d, false)
 			}
 		}
 		if p := u.eps.pdns[b.ebi]; p != nil {

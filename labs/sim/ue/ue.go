@@ -18,6 +18,7 @@
 //	POST /ues/register /ues/sessions /ues/traffic /ues/idle /ues/deregister
 //	GET  /ues
 //	lte: GET /ues/pdns, POST /ues/tau
+//	lte, IMS (ims_*.go): POST /ues/ims/register /ues/ims/deregister /ues/calls, GET /ues/calls
 //
 // Config (YAML, defaults in default.yaml, documented in README.md):
 //
@@ -65,6 +66,7 @@ type NF struct {
 	m   *metrics
 	ues []*UE
 	dp  dataPlane
+	ims *imsNF // lte mode only
 
 	conn atomic.Pointer[net.UDPConn]
 	ctx  atomic.Pointer[context.Context]
@@ -101,6 +103,11 @@ func New(cfg Config, opts ...nfkit.Option) (*NF, error) {
 	}
 	if n.m, err = newMetrics(n.ops.Registry(), n); err != nil {
 		return nil, fmt.Errorf("ue: %w", err)
+	}
+	if res.lte {
+		if n.ims, err = newIMSNF(n); err != nil {
+			return nil, fmt.Errorf("ue: %w", err)
+		}
 	}
 	n.routes()
 	return n, nil
@@ -146,6 +153,7 @@ func (n *NF) Run(ctx context.Context) error {
 	}
 	n.conn.Store(c)
 	n.log.Info("ue simulator radio bound", "addr", c.LocalAddr().String(), "gnb", n.res.gnb.String(), "ues", len(n.ues))
+	defer n.closeIMS()
 	return nfkit.RunAll(ctx,
 		func(ctx context.Context) error {
 			n.ctx.Store(&ctx)

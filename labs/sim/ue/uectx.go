@@ -72,6 +72,8 @@ type UE struct {
 	// eps is the EPS state in lte mode (nil in nr mode, where the fields
 	// above serve; rrc and registered serve both).
 	eps *epsUE
+	// ims is the IMS user agent's side in lte mode (nil in nr mode).
+	ims *imsUE
 
 	mu   sync.Mutex
 	snap snapshot
@@ -125,6 +127,7 @@ func newUE(sim *NF, index int) (*UE, error) {
 		ngKSI: nas5g.NoKey, sessions: map[uint8]*pduSession{}}
 	if r.lte {
 		u.eps = newEPSUE()
+		u.ims = newIMSUE(supi)
 	}
 	return u, nil
 }
@@ -251,7 +254,8 @@ func (u *UE) snapshot() snapshot {
 // State is the UE as GET /ues reports it.
 func (u *UE) State() simapi.UEState {
 	s := u.snapshot()
-	st := simapi.UEState{SUPI: u.supi, State: "deregistered", GUTI: s.guti, Sessions: s.sessions, Addresses: s.addrs}
+	st := simapi.UEState{SUPI: u.supi, State: "deregistered", GUTI: s.guti, Sessions: s.sessions, Addresses: s.addrs,
+		IMPU: u.ims.registeredIMPU()}
 	switch {
 	case s.registered && s.connected:
 		st.State = "registered"

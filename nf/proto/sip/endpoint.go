@@ -11,6 +11,13 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
+// sipgo refuses UDP requests over 1300 bytes (RFC 3261 18.1.1 wants TCP
+// for them). A terminating INVITE that crossed P-, S-, I-, S- and P-CSCF
+// outgrows that with its Via, Record-Route and P-headers, and the UE at
+// the end may offer only UDP. Like Kamailio (udp_mtu 0) we send it over
+// UDP and let IP fragment it, up to what sipgo reads in one datagram.
+func init() { sip.UDPMTUSize = int(sip.TransportBufferReadSize) }
+
 // Endpoint is a sipgo UA with a server and a client, listening on one
 // address. sipgo serves UDP and TCP alike; a NF calls Listen once per
 // transport it offers on its interface.
