@@ -157,6 +157,8 @@ func mergeCalls(callers []simapi.UEResult, callees map[string]simapi.CallRecord,
 		switch {
 		case ok:
 			call.AtCallee = media(&r.CallOutcome)
+			deafTo(call.AtCaller, r.RTP)
+			deafTo(call.AtCallee, o.RTP)
 			if call.Error == "" && r.Error != "" {
 				call.Error = "callee: " + r.Error
 			}
@@ -177,6 +179,14 @@ func media(o *simapi.CallOutcome) *report.Media {
 		m.QCI, m.BearerSetupMs, m.BearerReleased = b.QCI, b.SetupMs, b.Released
 	}
 	return m
+}
+
+// deafTo counts, for a side that heard nothing, everything its peer sent
+// as lost (the receiver alone cannot know how much that was).
+func deafTo(m *report.Media, peer *simapi.RTPStats) {
+	if m != nil && peer != nil && m.Received == 0 {
+		m.Lost = peer.Sent
+	}
 }
 
 // registered lists the UEs of simulator nf registered to the IMS, by SUPI.

@@ -156,6 +156,12 @@ func (r *Receiver) Stats(sent int) simapi.RTPStats {
 	if st.Expected > 0 {
 		st.LossRatio = float64(st.Lost) / float64(st.Expected)
 	}
+	if st.Received == 0 {
+		// Nothing heard: all lost, as far as a call goes. The sender's
+		// count, where known (the lab runner), gives the real Expected.
+		st.LossRatio, st.MOS = 1, 1
+		return st
+	}
 	st.JitterMs = r.jitter * 1000 / ClockRate
 	// Mouth-to-ear delay: packetization plus the network's one-way delay.
 	delayMs := float64(Ptime+r.netDelay) / float64(time.Millisecond)

@@ -49,8 +49,9 @@ func TestReceiverSequence(t *testing.T) {
 
 func TestReceiverEmpty(t *testing.T) {
 	st := NewReceiver().Stats(3)
-	if st.Sent != 3 || st.Received != 0 || st.Expected != 0 || st.Lost != 0 || st.LossRatio != 0 {
-		t.Fatalf("empty receiver stats %+v", st)
+	// Nothing heard is a dead call: all lost, the lowest MOS.
+	if st.Sent != 3 || st.Received != 0 || st.Expected != 0 || st.Lost != 0 || st.LossRatio != 1 || st.MOS != 1 {
+		t.Fatalf("empty receiver stats %+v, want loss 1 and MOS 1", st)
 	}
 }
 

@@ -86,7 +86,27 @@ func (t *tunDevice) configure(s tunSpec) error {
 	if err := t.egress(s, link.Attrs().Index); err != nil {
 		return err
 	}
+	if err := noRedirects(t.name); err != nil {
+		return err
+	}
 	return enableForwarding()
+}
+
+// noRedirects stops ICMP redirects for UE-to-UE packets, which leave
+// through the device they came in by: a UE's kernel would take the
+// redirect and send that peer's packets off its bearer. The kernel
+// sends them when "all" or the device says so, hence both.
+func noRedirects(dev string) error {
+	for _, conf := range []string{"all", dev} {
+		path := "/proc/sys/net/ipv4/conf/" + conf + "/send_redirects"
+		if cur, err := os.ReadFile(path); err == nil && bytes.Equal(bytes.TrimSpace(cur), []byte("0")) {
+			continue
+		}
+		if err := os.WriteFile(path, []byte("0\n"), 0o644); err != nil {
+			return fmt.Errorf("sgi tun %s: turn off ICMP redirects (sysctl net.ipv4.conf.%s.send_redirects=0): %w", dev, conf, err)
+		}
+	}
+	return nil
 }
 
 // egress routes the pool's traffic out of the network's interface.

@@ -70,6 +70,12 @@ func tunRoundTrip() error {
 		return err
 	}
 	defer dev.Close()
+	for _, conf := range []string{"all", "pgwt0"} {
+		// UE-to-UE packets leave by the device they came in by: no redirects.
+		if b, err := os.ReadFile("/proc/sys/net/ipv4/conf/" + conf + "/send_redirects"); err != nil || string(b) != "0\n" {
+			return fmt.Errorf("send_redirects of %s is %q (%v), want 0", conf, b, err)
+		}
+	}
 	if err := tunDownlink(dev, local); err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func (n *PCSCF) onInviteResponse(req *sip.Request, tx sip.ServerTransaction, p *
 	case res.StatusCode == 100 || !isSDP(res):
 		return false
 	}
-	err := n.authorize(callID, res.Body())
+	err := n.authorize(leg{callID, p.dir}, res.Body())
 	if err == nil {
 		return false
 	}

@@ -23,12 +23,20 @@ type dialog struct {
 	sid         string // Rx Session-Id, "" before the first AAA
 }
 
-type dialogs struct {
-	mu sync.Mutex
-	m  map[string]*dialog
+// leg names a dialog's Rx side: one P-CSCF may serve both UEs of a call
+// (same Call-ID), the caller's leg originating and the callee's
+// terminating, each with its own Rx session bound to its UE's address.
+type leg struct {
+	callID string
+	dir    direction
 }
 
-func newDialogs() *dialogs { return &dialogs{m: map[string]*dialog{}} }
+type dialogs struct {
+	mu sync.Mutex
+	m  map[leg]*dialog
+}
+
+func newDialogs() *dialogs { return &dialogs{m: map[leg]*dialog{}} }
 
 func (d *dialogs) count() int {
 	d.mu.Lock()
@@ -45,20 +53,21 @@ func (d *dialogs) offer(req *sip.Request, p *plan) {
 	if err != nil {
 		return
 	}
+	k := leg{req.CallID().Value(), p.dir}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	dl, ok := d.m[req.CallID().Value()]
+	dl, ok := d.m[k]
 	if !ok {
 		dl = &dialog{}
-		d.m[req.CallID().Value()] = dl
+		d.m[k] = dl
 	}
 	dl.ue, dl.offer, dl.offerFromUE = ue.Unmap(), bytes.Clone(req.Body()), p.dir == dirOriginating
 }
 
-func (d *dialogs) get(callID string) (dialog, bool) {
+func (d *dialogs) get(k leg) (dialog, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	dl, ok := d.m[callID]
+	dl, ok := d.m[k]
 	if !ok {
 		return dialog{}, false
 	}
@@ -67,41 +76,45 @@ func (d *dialogs) get(callID string) (dialog, bool) {
 
 // attempted records the answer an AAR is sent for, so that the same
 // answer in a later response (183 then 200) is not sent again.
-func (d *dialogs) attempted(callID string, answer []byte) {
+func (d *dialogs) attempted(k leg, answer []byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if dl, ok := d.m[callID]; ok {
+	if dl, ok := d.m[k]; ok {
 		dl.answer = bytes.Clone(answer)
 	}
 }
 
-func (d *dialogs) authorized(callID, sid string) {
+func (d *dialogs) authorized(k leg, sid string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if dl, ok := d.m[callID]; ok {
+	if dl, ok := d.m[k]; ok {
 		dl.sid = sid
 	}
 }
 
-func (d *dialogs) drop(callID string) (dialog, bool) {
+// drop forgets every leg of callID and returns them.
+func (d *dialogs) drop(callID string) []dialog {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	dl, ok := d.m[callID]
-	delete(d.m, callID)
-	if !ok {
-		return dialog{}, false
+	var out []dialog
+	for _, dir := range []direction{dirOriginating, dirTerminating} {
+		k := leg{callID, dir}
+		if dl, ok := d.m[k]; ok {
+			out = append(out, *dl)
+			delete(d.m, k)
+		}
 	}
-	return *dl, true
+	return out
 }
 
-// authorize sends the AAR for the offer of callID and answer (TS 29.214
+// authorize sends the AAR for the offer of leg k and answer (TS 29.214
 // 4.4.1); no dialog, no Rx, or an answer already authorized: nothing.
-func (n *PCSCF) authorize(callID string, answer []byte) error {
-	dl, ok := n.dialogs.get(callID)
+func (n *PCSCF) authorize(k leg, answer []byte) error {
+	dl, ok := n.dialogs.get(k)
 	if n.rx == nil || !ok || bytes.Equal(dl.answer, answer) {
 		return nil
 	}
-	n.dialogs.attempted(callID, answer)
+	n.dialogs.attempted(k, answer)
 	media, err := mediaOf(dl, answer)
 	if err != nil {
 		n.metrics.malformed.Inc()
@@ -137,8 +150,8 @@ func (n *PCSCF) authorize(callID string, answer []byte) error {
 		return fmt.Errorf("AAA: %w", aaa.Result.Err("AAA"))
 	}
 	n.metrics.rx.WithLabelValues(rxAAR, rxOK).Inc()
-	n.dialogs.authorized(callID, sid)
-	n.log.Info("media authorized", "call_id", callID, "ue", dl.ue, "components", len(media))
+	n.dialogs.authorized(k, sid)
+	n.log.Info("media authorized", "call_id", k.callID, "ue", dl.ue, "components", len(media))
 	return nil
 }
 
@@ -183,13 +196,17 @@ func mediaOf(dl dialog, answer []byte) ([]diameter.MediaComponent, error) {
 
 func clamp32(v uint64) uint32 { return uint32(min(v, math.MaxUint32)) }
 
-// endRx forgets callID's dialog and ends its Rx session, if any, with an
-// STR.
+// endRx forgets callID's legs and ends their Rx sessions, if any, with
+// an STR each.
 func (n *PCSCF) endRx(callID, why string) {
-	dl, ok := n.dialogs.drop(callID)
-	if !ok || dl.sid == "" || n.rx == nil {
-		return
+	for _, dl := range n.dialogs.drop(callID) {
+		if dl.sid != "" && n.rx != nil {
+			n.sendSTR(callID, dl, why)
+		}
 	}
+}
+
+func (n *PCSCF) sendSTR(callID string, dl dialog, why string) {
 	str := &diameter.STR{RequestHeader: n.rxHeader(dl.sid), TerminationCause: diameter.TerminationLogout}
 	m, err := str.Build()
 	if err != nil {
