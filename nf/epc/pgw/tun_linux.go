@@ -103,7 +103,7 @@ func noRedirects(dev string) error {
 			continue
 		}
 		if err := os.WriteFile(path, []byte("0\n"), 0o644); err != nil {
-			return fmt.Errorf("sgi tun %s: turn off ICMP redirects (sysctl net.ipv4.conf.%s.send_redirects=0): %w", dev, conf, err)
+			return fmt.Errorf("sgi tun %s: turn off ICMP redirects (set sysctls net.ipv4.conf.all.send_redirects and net.ipv4.conf.default.send_redirects to 0; %s is 1): %w", dev, conf, err)
 		}
 	}
 	return nil
