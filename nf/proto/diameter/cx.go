@@ -188,9 +188,11 @@ func (r *reader) serverCapabilities(l avps) *ServerCapabilities {
 		Optional: r.u32s(g, avpOptionalCapability), ServerNames: r.strs(g, avpServerName)}
 }
 
-// optCaps is nil (absent) for nil capabilities.
+// optCaps is nil (absent) for nil or empty capabilities: an empty grouped
+// AVP is legal but Wireshark flags it, and a reader treats both alike
+// (any S-CSCF will do).
 func optCaps(c *ServerCapabilities) *diam.AVP {
-	if c == nil {
+	if c == nil || len(c.Mandatory)+len(c.Optional)+len(c.ServerNames) == 0 {
 		return nil
 	}
 	return c.avp()
