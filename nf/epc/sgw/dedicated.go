@@ -30,6 +30,17 @@ func (n *NF) createBearer(ctx context.Context, m *message.CreateBearerRequest) m
 			freeAll(pending)
 			return message.NewCreateBearerResponse(s.pgw.TEID, 0, bad)
 		}
+		// Installed before the MME hears of it: the UE may send on the
+		// bearer as soon as the eNB has set it up, before the MME's
+		// answer gets here (an unknown TEID would make us send the eNB an
+		// Error Indication, and it would drop the E-RAB). Downlink waits
+		// anyway: the PGW learns our S5-U F-TEID from our answer.
+		if err := b.install(); err != nil {
+			b.free(false)
+			freeAll(pending)
+			n.log.Warn("create bearer: install tunnels", "imsi", s.imsi, "err", err)
+			return message.NewCreateBearerResponse(s.pgw.TEID, 0, gtpv2c.CauseIE(gtpv2.CauseSystemFailure))
+		}
 		pending = append(pending, b)
 		toMME = append(toMME, out)
 	}
@@ -103,7 +114,7 @@ func (n *NF) bearerAnswered(s *session, raw *ie.IE, pending *[]*bearer) *ie.IE {
 		return ie.NewBearerContext(ie.NewEPSBearerID(ebi), gtpv2c.CauseIE(cause), s5u.IE(2), b.pgwU.Load().fteid.IE(3))
 	}
 	if !gtpv2c.Accepted(cause) || errEBI != nil || ebi < 5 {
-		b.free(false)
+		b.free(true)
 		if gtpv2c.Accepted(cause) {
 			cause = gtpv2.CauseInvalidReplyFromRemotePeer
 		}
@@ -116,11 +127,7 @@ func (n *NF) bearerAnswered(s *session, raw *ie.IE, pending *[]*bearer) *ie.IE {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gone || s.bearers[ebi] != nil {
-		b.free(false)
-		return reply(gtpv2.CauseSystemFailure)
-	}
-	if err := b.install(); err != nil {
-		b.free(false)
+		b.free(true)
 		return reply(gtpv2.CauseSystemFailure)
 	}
 	s.bearers[ebi] = b
@@ -128,9 +135,10 @@ func (n *NF) bearerAnswered(s *session, raw *ie.IE, pending *[]*bearer) *ie.IE {
 	return reply(gtpv2.CauseRequestAccepted)
 }
 
+// freeAll frees pending dedicated bearers (their tunnels are installed).
 func freeAll(bs []*bearer) {
 	for _, b := range bs {
-		b.free(false)
+		b.free(true)
 	}
 }
 

@@ -249,3 +249,36 @@ func TestMalformedCounted(t *testing.T) {
 	sgwtest.WaitMetric(t, c.pgw.Ops(), `corebox_pgw_gtpc_dropped_messages_total{interface="s5",reason="malformed"}`, 2)
 	c.attach(t, "001010000000008", "internet", 0x100)
 }
+
+// TestUplinkBeforeMMEAnswers: a UE sends on a dedicated bearer as soon as
+// its eNB has set it up, which can be before the MME's Create Bearer
+// Response reaches the SGW. That uplink must reach the PGW; a TEID still
+// unknown there would get the eNB an Error Indication and the E-RAB gone.
+func TestUplinkBeforeMMEAnswers(t *testing.T) {
+	c := startCore(t, nil)
+	const imsi = "001010000000005"
+	p := c.attach(t, imsi, "ims", 0x100)
+	ue := netip.AddrPortFrom(p.UE, 6000)
+	peer := netip.MustParseAddrPort("10.47.0.11:5004")
+	release := c.mme.HoldBearers()
+	t.Cleanup(release)
+	installed := make(chan error, 1)
+	go func() {
+		installed <- c.pgw.InstallRules(ctxT(t), imsi, "ims", pgw.Rule{Name: "voice", Precedence: 10,
+			QoS:   pgw.QoS{QCI: 1, ARP: pgw.ARP{Priority: 2}, MBRUL: 128, MBRDL: 128, GBRUL: 64, GBRDL: 64},
+			Flows: []string{"permit out 17 from 10.47.0.11 5004 to assigned 6000"}})
+	}()
+	var db sgwtest.Bearer
+	select {
+	case db = <-c.mme.Bearers:
+	case <-ctxT(t).Done():
+		t.Fatal("the MME got no Create Bearer Request")
+	}
+	c.uplink(t, "ims", db.S1U, sgwtest.UDPPacket(ue, peer, []byte("rtp before the answer")))
+	release()
+	if err := <-installed; err != nil {
+		t.Fatal(err)
+	}
+	sgwtest.WaitMetric(t, c.sgw.Ops(), "corebox_sgw_bearers", 2)
+	c.downlink(t, "ims", sgwtest.UDPPacket(peer, ue, []byte("rtp down")), db.ENBTEID)
+}

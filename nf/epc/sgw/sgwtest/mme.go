@@ -43,6 +43,7 @@ type MME struct {
 	Bearers chan Bearer
 	// BearerDeletes receives the EBIs of each Delete Bearer Request.
 	BearerDeletes chan []uint8
+	hold atomic.Pointer[chan struct{}] // see HoldBearers
 
 	mu     sync.Mutex
 	nextEB map[uint32]uint8 // next dedicated EBI by MME TEID
@@ -260,6 +261,21 @@ func (m *MME) serve(_ context.Context, _ netip.AddrPort, req message.Message) me
 	return nil
 }
 
+// HoldBearers keeps the answers to Create Bearer Requests back (their
+// bearers already sent on Bearers) until release is called: an MME
+// waiting for the UE's Activate Dedicated EPS Bearer Context Accept.
+func (m *MME) HoldBearers() (release func()) {
+	ch := make(chan struct{})
+	m.hold.Store(&ch)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.hold.Store(nil)
+			close(ch)
+		})
+	}
+}
+
 // acceptBearers gives each requested bearer the next EBI (6, 7 ...) and
 // an eNB TEID, as an MME would after the UE and eNB agreed.
 func (m *MME) acceptBearers(r *message.CreateBearerRequest) message.Message {
@@ -285,6 +301,9 @@ func (m *MME) acceptBearers(r *message.CreateBearerRequest) message.Message {
 			TFT: bc.Get(ie.BearerTFT, 0), QoS: bc.Get(ie.BearerQoS, 0)}:
 		default:
 		}
+	}
+	if h := m.hold.Load(); h != nil {
+		<-*h
 	}
 	return message.NewCreateBearerResponse(0, 0, append([]*ie.IE{gtpv2c.CauseIE(gtpv2.CauseRequestAccepted)}, ctxs...)...)
 }
