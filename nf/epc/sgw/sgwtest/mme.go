@@ -43,7 +43,7 @@ type MME struct {
 	Bearers chan Bearer
 	// BearerDeletes receives the EBIs of each Delete Bearer Request.
 	BearerDeletes chan []uint8
-	hold atomic.Pointer[chan struct{}] // see HoldBearers
+	hold          atomic.Pointer[chan struct{}] // see HoldBearers
 
 	mu     sync.Mutex
 	nextEB map[uint32]uint8 // next dedicated EBI by MME TEID
