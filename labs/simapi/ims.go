@@ -23,7 +23,8 @@ type IMSRegisterRequest struct {
 	Selector
 	// APN is the PDN connection SIP rides on (default "ims").
 	APN string `json:"apn,omitempty"`
-	// TCP sends SIP over TCP instead of UDP.
+	// TCP asks for SIP over TCP instead of UDP; corebox's UE simulator
+	// does not do it yet and answers 400.
 	TCP bool `json:"tcp,omitempty"`
 }
 
