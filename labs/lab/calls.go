@@ -3,9 +3,7 @@ package lab
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -57,15 +55,8 @@ func (x *execution) call(ctx context.Context, c CallStep, rs stepRun) error {
 		req.Targets[callers[i].SUPI] = callees[i].IMPU
 		req.UEs = append(req.UEs, callers[i].SUPI)
 	}
-	var all []simapi.UEResult
-	if err := x.eachInstance(ctx, c.NF, func(addr string) error {
-		var res simapi.Results
-		if err := postJSON(ctx, x.r.opsURL(addr, simapi.PathCalls), req, &res); err != nil {
-			return fmt.Errorf("%s on %s: %w", simapi.PathCalls, addr, err)
-		}
-		all = append(all, res.UEs...)
-		return nil
-	}); err != nil {
+	all, err := x.postEach(ctx, c.NF, simapi.PathCalls, req)
+	if err != nil {
 		return err
 	}
 	fill(rs.Step, all, 0)
@@ -228,27 +219,4 @@ func (x *execution) eachInstance(ctx context.Context, nf string, fn func(addr st
 
 func (r *Runner) opsURL(addr, path string) string {
 	return "http://" + net.JoinHostPort(addr, r.opsPort()) + path
-}
-
-func getJSON(ctx context.Context, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := controlClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("read answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, raw)
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("decode answer: %w", err)
-	}
-	return nil
 }

@@ -53,21 +53,9 @@ func (x *execution) traffic(ctx context.Context, t TrafficStep, rs stepRun) erro
 // echo requests than maxLoss (a ratio) got no reply. brokenGap is a
 // traffic step's reply gap that counts a session as broken.
 func (x *execution) ueStep(ctx context.Context, nf, path string, req any, rs stepRun, brokenGap time.Duration, maxLoss float64) error {
-	st, err := x.r.API.Status(ctx, x.profile, false)
-	if err != nil {
-		return fmt.Errorf("status of %s: %w", x.profile, err)
-	}
-	addrs, err := instancesOf(st, nf)
+	all, err := x.postEach(ctx, nf, path, req)
 	if err != nil {
 		return err
-	}
-	var all []simapi.UEResult
-	for _, a := range addrs {
-		var res simapi.Results
-		if err := postJSON(ctx, "http://"+net.JoinHostPort(a, x.r.opsPort())+path, req, &res); err != nil {
-			return fmt.Errorf("%s on %s: %w", path, a, err)
-		}
-		all = append(all, res.UEs...)
 	}
 	fill(rs.Step, all, brokenGap)
 	if rs.UEs == 0 {
@@ -81,6 +69,21 @@ func (x *execution) ueStep(ctx context.Context, nf, path string, req any, rs ste
 			t.Sent-t.Received, t.Sent, num(t.LossRatio), num(maxLoss), t.BrokenSessions)
 	}
 	return nil
+}
+
+// postEach posts req to path on every instance of the simulator nf and
+// gathers what their UEs report.
+func (x *execution) postEach(ctx context.Context, nf, path string, req any) ([]simapi.UEResult, error) {
+	var all []simapi.UEResult
+	err := x.eachInstance(ctx, nf, func(a string) error {
+		var res simapi.Results
+		if err := postJSON(ctx, x.r.opsURL(a, path), req, &res); err != nil {
+			return fmt.Errorf("%s on %s: %w", path, a, err)
+		}
+		all = append(all, res.UEs...)
+		return nil
+	})
+	return all, err
 }
 
 // maxBrokenNamed bounds the broken UEs a report names.
@@ -179,16 +182,28 @@ func (r *Runner) provision(ctx context.Context, st *controller.Status, ranges []
 // controlClient has no overall timeout: a step's own timeout bounds it.
 var controlClient = &http.Client{}
 
+// postJSON POSTs body as JSON to url and decodes the answer into out.
 func postJSON(ctx context.Context, url string, body, out any) error {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("encode request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
+	return callJSON(ctx, http.MethodPost, url, bytes.NewReader(data), out)
+}
+
+// getJSON GETs url and decodes the answer into out.
+func getJSON(ctx context.Context, url string, out any) error {
+	return callJSON(ctx, http.MethodGet, url, nil, out)
+}
+
+func callJSON(ctx context.Context, method, url string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	start := time.Now()
 	resp, err := controlClient.Do(req)
 	if err != nil {

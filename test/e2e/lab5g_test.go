@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -87,44 +86,9 @@ func readReport(t *testing.T, dir string) *report.Report {
 var tsharkDecodeAs = []string{"-d", "udp.port==38412,sctp", "-d", "tcp.port==8000,http2", "-o", "sctp.checksum:CRC 32c",
 	"-o", "nas-5gs.null_decipher:TRUE", "-o", "tcp.analyze_sequence_numbers:FALSE"}
 
-func tshark(t *testing.T, pcap string, args ...string) string {
-	t.Helper()
-	all := append(append([]string{"-r", pcap}, tsharkDecodeAs...), args...)
-	cmd := exec.Command("tshark", all...)
-	var errb strings.Builder
-	cmd.Stderr = &errb // tshark warns about running as root there
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %v: %v\n%s", all, err, errb.String())
-	}
-	return string(out)
-}
-
-// cleanFilter finds what is wrong in a capture. A TCP ACK carrying a
-// D-SACK (the receiver saw a segment twice: the kernel retransmitted
-// spuriously under load) is TCP's own remark, not a fault in our
-// messages, so it is left out.
-const cleanFilter = "(_ws.malformed || _ws.expert.severity >= warning) && !tcp.options.sack.dsack_le"
-
 func checkCapture(t *testing.T, pcap string) {
-	if bad := strings.TrimSpace(tshark(t, pcap, "-Y", cleanFilter)); bad != "" {
-		kept := filepath.Join(os.TempDir(), "corebox-e2e-5g.pcap")
-		if data, err := os.ReadFile(pcap); err == nil && os.WriteFile(kept, data, 0o644) == nil {
-			t.Logf("capture kept as %s", kept)
-		}
-		t.Errorf("tshark finds malformed packets or warnings:\n%s", bad)
-	}
-	fields := func(filter, field string) []string {
-		var out []string
-		for _, line := range strings.Split(tshark(t, pcap, "-Y", filter, "-T", "fields", "-e", field), "\n") {
-			for _, v := range strings.Split(strings.TrimSpace(line), ",") {
-				if v != "" && !slices.Contains(out, v) {
-					out = append(out, v)
-				}
-			}
-		}
-		return out
-	}
+	c := capture{t: t, pcap: pcap, decodeAs: tsharkDecodeAs, keepAs: "corebox-e2e-5g.pcap"}
+	c.clean()
 	want := map[string]struct {
 		filter, field string
 		values        []int
@@ -144,14 +108,9 @@ func checkCapture(t *testing.T, pcap string) {
 		"GTP-U messages": {"gtp", "gtp.message", []int{255}},
 	}
 	for name, w := range want {
-		got := fields(w.filter, w.field)
-		for _, v := range w.values {
-			if !slices.Contains(got, strconv.Itoa(v)) && !slices.Contains(got, "0x"+strconv.FormatInt(int64(v), 16)) {
-				t.Errorf("%s: %d (%#x) not in the capture (saw %v)", name, v, v, got)
-			}
-		}
+		c.expect(name, w.filter, w.field, decimals(w.values...)...)
 	}
-	paths := fields("http2.headers.path", "http2.headers.path")
+	paths := c.fields("http2.headers.path", "http2.headers.path")
 	for _, p := range []string{"/nausf-auth/v1/ue-authentications", "/nsmf-pdusession/v1/sm-contexts", "/nnrf-disc/v1/nf-instances"} {
 		if !slices.ContainsFunc(paths, func(s string) bool { return strings.HasPrefix(s, p) }) {
 			t.Errorf("no SBI request to %s in the capture (paths: %v)", p, paths)

@@ -3,9 +3,6 @@ package e2e
 import (
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -13,13 +10,7 @@ import (
 const octetLabLTE = 60 // 60..68
 
 // lteSets puts the epclab profile's networks on this run's subnets.
-func lteSets() []string {
-	var out []string
-	for i, n := range []string{"sbi", "s1mme", "s1u", "s11", "s5", "sgi", "ims", "diameter", "ran"} {
-		out = append(out, "--set", n+"_subnet="+subnetFor(octetLabLTE+i))
-	}
-	return out
-}
+func lteSets() []string { return netSets(octetLabLTE, epcNetworks...) }
 
 // TestLabLTEAttach runs the shipped lte-attach lab in containers: 10 UEs
 // attach (EPS-AKA, NAS-EPS security), get a default bearer each on APN
@@ -58,29 +49,8 @@ func TestLabLTEAttach(t *testing.T) {
 var lteDecodeAs = []string{"-d", "udp.port==36412,sctp", "-o", "sctp.checksum:CRC 32c", "-o", "tcp.analyze_sequence_numbers:FALSE"}
 
 func checkLTECapture(t *testing.T, pcap string) {
-	run := func(args ...string) string {
-		t.Helper()
-		all := append(append([]string{"-r", pcap}, lteDecodeAs...), args...)
-		out, err := exec.Command("tshark", all...).Output()
-		if err != nil {
-			t.Fatalf("tshark %v: %v", all, err)
-		}
-		return string(out)
-	}
-	if bad := strings.TrimSpace(run("-Y", cleanFilter)); bad != "" {
-		t.Errorf("tshark finds malformed packets or warnings:\n%s", bad)
-	}
-	fields := func(filter, field string) []string {
-		var out []string
-		for _, line := range strings.Split(run("-Y", filter, "-T", "fields", "-e", field), "\n") {
-			for _, v := range strings.Split(strings.TrimSpace(line), ",") {
-				if v != "" && !slices.Contains(out, v) {
-					out = append(out, v)
-				}
-			}
-		}
-		return out
-	}
+	c := capture{t: t, pcap: pcap, decodeAs: lteDecodeAs}
+	c.clean()
 	want := map[string]struct {
 		filter, field string
 		values        []int
@@ -100,11 +70,6 @@ func checkLTECapture(t *testing.T, pcap string) {
 		"GTP-U messages":   {"gtp", "gtp.message", []int{255}},
 	}
 	for name, w := range want {
-		got := fields(w.filter, w.field)
-		for _, v := range w.values {
-			if !slices.Contains(got, strconv.Itoa(v)) && !slices.Contains(got, "0x"+strconv.FormatInt(int64(v), 16)) {
-				t.Errorf("%s: %d (%#x) not in the capture (saw %v)", name, v, v, got)
-			}
-		}
+		c.expect(name, w.filter, w.field, decimals(w.values...)...)
 	}
 }

@@ -3,9 +3,6 @@ package e2e
 import (
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -13,13 +10,7 @@ import (
 const octetLabVoLTE = 70 // 70..78
 
 // volteSets puts the imslab profile's networks on this run's subnets.
-func volteSets() []string {
-	var out []string
-	for i, n := range []string{"sbi", "s1mme", "s1u", "s11", "s5", "sgi", "ims", "diameter", "ran"} {
-		out = append(out, "--set", n+"_subnet="+subnetFor(octetLabVoLTE+i))
-	}
-	return out
-}
+func volteSets() []string { return netSets(octetLabVoLTE, epcNetworks...) }
 
 // TestLabVoLTECall runs the shipped volte-call lab in containers with two
 // pairs: the UEs attach, connect the ims APN, register with IMS-AKA
@@ -69,29 +60,8 @@ func checkVoLTECapture(t *testing.T, pcap string) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed (make deps installs it)")
 	}
-	run := func(args ...string) string {
-		t.Helper()
-		all := append(append([]string{"-r", pcap}, lteDecodeAs...), args...)
-		out, err := exec.Command("tshark", all...).Output()
-		if err != nil {
-			t.Fatalf("tshark %v: %v", all, err)
-		}
-		return string(out)
-	}
-	if bad := strings.TrimSpace(run("-Y", cleanFilter)); bad != "" {
-		t.Errorf("tshark finds malformed packets or warnings:\n%s", bad)
-	}
-	fields := func(filter, field string) []string {
-		var out []string
-		for _, line := range strings.Split(run("-Y", filter, "-T", "fields", "-e", field), "\n") {
-			for _, v := range strings.Split(strings.TrimSpace(line), ",") {
-				if v != "" && !slices.Contains(out, v) {
-					out = append(out, v)
-				}
-			}
-		}
-		return out
-	}
+	c := capture{t: t, pcap: pcap, decodeAs: lteDecodeAs}
+	c.clean()
 	want := map[string]struct {
 		filter, field string
 		values        []string
@@ -109,21 +79,6 @@ func checkVoLTECapture(t *testing.T, pcap string) {
 		"ESM messages": {"nas-eps", "nas_eps.nas_msg_esm_type", []string{"0xc5", "0xc6", "0xcd", "0xce"}},
 	}
 	for name, w := range want {
-		got := fields(w.filter, w.field)
-		for _, v := range w.values {
-			if !slices.Contains(got, v) && !slices.Contains(got, hexOf(v)) {
-				t.Errorf("%s: %s not in the capture (saw %v)", name, v, got)
-			}
-		}
+		c.expect(name, w.filter, w.field, w.values...)
 	}
-}
-
-// hexOf is v (decimal) as tshark prints some fields, "0x5f"; v itself when
-// it is not a number.
-func hexOf(v string) string {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return v
-	}
-	return "0x" + strconv.FormatInt(int64(n), 16)
 }

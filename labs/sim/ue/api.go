@@ -265,7 +265,7 @@ func (n *NF) runOne(ctx context.Context, u *UE, p plan) simapi.UEResult {
 	} else {
 		detail, tr, err = p.fn(ctx, u)
 	}
-	res := simapi.UEResult{SUPI: u.supi, OK: err == nil, Millis: float64(time.Since(start).Microseconds()) / 1000,
+	res := simapi.UEResult{SUPI: u.supi, OK: err == nil, Millis: ms(time.Since(start)),
 		Detail: detail, Traffic: tr, Call: call}
 	if err != nil {
 		res.Error = errText(err)

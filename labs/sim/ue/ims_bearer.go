@@ -125,7 +125,7 @@ func (w *bearerWatch) outcome(answered time.Time) *simapi.CallBearer {
 		return nil
 	}
 	return &simapi.CallBearer{EBI: w.ebi, QCI: w.qci, Released: w.isReleased,
-		SetupMs: float64(w.activeAt.Sub(answered).Microseconds()) / 1000}
+		SetupMs: ms(w.activeAt.Sub(answered))}
 }
 
 // bearerChanged is the ESM code's hook: a dedicated bearer was activated

@@ -228,8 +228,6 @@ func (a *imsAgent) bearerOutcome(ctx context.Context, w *bearerWatch, answered, 
 	return nil
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 func (a *imsAgent) addDialog(d *dialog) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

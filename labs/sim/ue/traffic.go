@@ -52,7 +52,7 @@ func readSeq(p []byte) uint64 {
 func measure(ctx context.Context, p echoParams, send func(payload []byte) error, replies <-chan echoReply) (out simapi.TrafficOutcome, sendErr error) {
 	sentAt := make(map[uint64]time.Time, p.count)
 	var first time.Time
-	sinceFirst := func(t time.Time) float64 { return float64(t.Sub(first).Microseconds()) / 1000 }
+	sinceFirst := func(t time.Time) float64 { return ms(t.Sub(first)) }
 	mask := uint64(1)<<(8*uint(seqLen(p.size))) - 1
 	if seqLen(p.size) == 8 {
 		mask = ^uint64(0)
@@ -125,3 +125,7 @@ func drainUntil(ctx context.Context, tick <-chan time.Time, replies <-chan echoR
 		}
 	}
 }
+
+// ms is d in milliseconds, to the microsecond, as the control API reports
+// times.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

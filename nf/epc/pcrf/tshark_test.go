@@ -3,7 +3,6 @@ package pcrf_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"net"
 	"os"
 	"os/exec"
@@ -193,97 +192,15 @@ func (p *recordingProxy) close() {
 func (p *recordingProxy) pcap() []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	flows := map[int]*tcpFlow{}
+	flows := map[int]*nfkittest.TCPFlow{}
 	var packets [][]byte
 	for _, s := range p.segs {
 		f := flows[s.conn]
 		if f == nil {
-			f = &tcpFlow{cli: [4]byte{10, 0, 0, byte(2 + s.conn)}, srv: [4]byte{10, 0, 0, 1}, cport: uint16(40001 + s.conn),
-				cseq: 1000, sseq: 5000}
+			f = nfkittest.NewTCPFlow([4]byte{10, 0, 0, byte(2 + s.conn)}, [4]byte{10, 0, 0, 1}, uint16(40001+s.conn), 3868)
 			flows[s.conn] = f
 		}
-		packets = append(packets, f.segment(s.up, s.data)...)
+		packets = append(packets, f.Segment(s.up, s.data)...)
 	}
-	return writePcap(packets)
-}
-
-// tcpFlow writes one TCP connection from its handshake on, sequence and
-// acknowledgement numbers kept, so Wireshark's TCP analysis has nothing
-// to remark.
-type tcpFlow struct {
-	cli, srv   [4]byte
-	cport      uint16
-	cseq, sseq uint32
-	started    bool
-}
-
-func (f *tcpFlow) segment(up bool, payload []byte) [][]byte {
-	const syn, ack, psh = 0x02, 0x10, 0x08
-	var out [][]byte
-	if !f.started {
-		f.started = true
-		out = append(out, f.packet(true, f.cseq, 0, syn, nil))
-		f.cseq++
-		out = append(out, f.packet(false, f.sseq, f.cseq, syn|ack, nil))
-		f.sseq++
-		out = append(out, f.packet(true, f.cseq, f.sseq, ack, nil))
-	}
-	if up {
-		out = append(out, f.packet(true, f.cseq, f.sseq, ack|psh, payload))
-		f.cseq += uint32(len(payload))
-	} else {
-		out = append(out, f.packet(false, f.sseq, f.cseq, ack|psh, payload))
-		f.sseq += uint32(len(payload))
-	}
-	return out
-}
-
-// packet is an IPv4 + TCP packet with valid checksums.
-func (f *tcpFlow) packet(up bool, seq, ack uint32, flags byte, payload []byte) []byte {
-	src, dst, sport, dport := f.cli, f.srv, f.cport, uint16(3868)
-	if !up {
-		src, dst, sport, dport = dst, src, dport, sport
-	}
-	tcp := binary.BigEndian.AppendUint16(nil, sport)
-	tcp = binary.BigEndian.AppendUint16(tcp, dport)
-	tcp = binary.BigEndian.AppendUint32(tcp, seq)
-	tcp = binary.BigEndian.AppendUint32(tcp, ack)
-	tcp = append(tcp, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0)
-	tcp = append(tcp, payload...)
-	pseudo := append(append(append([]byte(nil), src[:]...), dst[:]...), 0, 6, byte(len(tcp)>>8), byte(len(tcp)))
-	binary.BigEndian.PutUint16(tcp[16:], checksum(append(pseudo, tcp...)))
-	ip := []byte{0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0}
-	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(tcp)))
-	ip = append(append(ip, src[:]...), dst[:]...)
-	binary.BigEndian.PutUint16(ip[10:], checksum(ip))
-	return append(ip, tcp...)
-}
-
-func checksum(b []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		sum += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		sum += uint32(b[len(b)-1]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
-}
-
-// writePcap wraps packets in a classic pcap of link type RAW (bare
-// IPv4), one millisecond apart.
-func writePcap(packets [][]byte) []byte {
-	var buf bytes.Buffer
-	for _, v := range []uint32{0xa1b2c3d4, 2 | 4<<16, 0, 0, 262144, 101} {
-		_ = binary.Write(&buf, binary.LittleEndian, v) // bytes.Buffer writes do not fail
-	}
-	for i, p := range packets {
-		_ = binary.Write(&buf, binary.LittleEndian, []uint32{1700000000 + uint32(i/1000), uint32(i%1000) * 1000,
-			uint32(len(p)), uint32(len(p))})
-		buf.Write(p)
-	}
-	return buf.Bytes()
+	return nfkittest.RawPcap(packets)
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corebox/corebox/nf/nfkit/nfkittest"
+
 	"github.com/fiorix/go-diameter/v4/diam"
 )
 
@@ -26,7 +28,7 @@ func TestTsharkDecodesCx(t *testing.T) {
 	for _, s := range cxSamples(t) {
 		byName[s.name] = s.msg
 	}
-	flow := newTCPFlow([4]byte{10, 0, 4, 2}, [4]byte{10, 0, 1, 3}, 40004) // CSCF -> HSS
+	flow := nfkittest.NewTCPFlow([4]byte{10, 0, 4, 2}, [4]byte{10, 0, 1, 3}, 40004, 3868) // CSCF -> HSS
 	pairs := [][2]string{{"UAR", "UAA first"}, {"UAR capabilities", "UAA subsequent"}, {"MAR", "MAA"},
 		{"MAR resync", "MAA scheme refused"}, {"SAR", "SAA"}, {"SAR deregistration", "SAA minimal"},
 		{"LIR", "LIA"}, {"LIR originating", "LIA capabilities"}, {"LIR", "LIA not registered"}}
@@ -48,12 +50,12 @@ func TestTsharkDecodesCx(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			frames = append(frames, flow.segment(j == 0, raw)...)
+			frames = append(frames, flow.Segment(j == 0, raw)...)
 			wantCodes = append(wantCodes, itoa(m.Header.CommandCode)+"\t"+itoa(AppCx)+"\t"+map[bool]string{true: "1", false: "0"}[j == 0])
 		}
 	}
 	pcap := filepath.Join(t.TempDir(), "cx.pcap")
-	if err := os.WriteFile(pcap, writePcap(frames), 0o644); err != nil {
+	if err := os.WriteFile(pcap, nfkittest.RawPcap(frames), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {

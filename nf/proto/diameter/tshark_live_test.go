@@ -95,13 +95,13 @@ func TestTsharkLiveExchange(t *testing.T) {
 	ln.mu.Lock()
 	segs := ln.segs
 	ln.mu.Unlock()
-	flow := newTCPFlow([4]byte{10, 0, 1, 2}, [4]byte{10, 0, 1, 3}, 40001)
+	flow := nfkittest.NewTCPFlow([4]byte{10, 0, 1, 2}, [4]byte{10, 0, 1, 3}, 40001, 3868)
 	var packets [][]byte
 	for _, sg := range segs {
-		packets = append(packets, flow.segment(sg.up, sg.data)...)
+		packets = append(packets, flow.Segment(sg.up, sg.data)...)
 	}
 	pcap := filepath.Join(t.TempDir(), "live.pcap")
-	if err := os.WriteFile(pcap, writePcap(packets), 0o644); err != nil {
+	if err := os.WriteFile(pcap, nfkittest.RawPcap(packets), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {
