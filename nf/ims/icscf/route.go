@@ -220,6 +220,9 @@ func (n *ICSCF) choose(caps *diameter.ServerCapabilities) string {
 // ones reach us).
 func (n *ICSCF) onACK(req *sip.Request, _ sip.ServerTransaction) {
 	fwd, _, err := n.proxy.Prepare(req)
+	if err == nil && sipproxy.SpentACK(fwd, n.cfg.Domain) {
+		return // the ACK of a final error response: ours to absorb
+	}
 	if err == nil {
 		err = n.proxy.Stateless(fwd)
 	}

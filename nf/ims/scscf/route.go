@@ -157,6 +157,10 @@ func (n *SCSCF) onACK(req *sip.Request, _ sip.ServerTransaction) {
 		n.log.Info("ACK dropped", "call_id", callID(req), "err", err)
 		return
 	}
+	if sipproxy.SpentACK(fwd, n.cfg.Domain) {
+		n.log.Debug("ACK of a final error response absorbed", "call_id", callID(req))
+		return
+	}
 	if err := n.proxy.Stateless(fwd); err != nil {
 		n.log.Info("ACK not forwarded", "call_id", callID(req), "err", err)
 	}

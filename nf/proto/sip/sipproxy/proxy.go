@@ -114,6 +114,16 @@ func finish(fwd *sip.Request) {
 	fwd.SetTransport(tp)
 }
 
+// SpentACK reports whether fwd, an ACK from Prepare, is the hop-by-hop
+// ACK of a non-2xx final response whose transaction has already ended
+// here: no Route is left and the Request-URI is still the callee's
+// address of record in domain (an ACK for a 2xx follows the dialog's
+// route to the remote target, a contact). It is absorbed: forwarding it
+// would resolve the home domain in DNS.
+func SpentACK(fwd *sip.Request, domain string) bool {
+	return fwd.Route() == nil && strings.EqualFold(fwd.Recipient.Host, domain)
+}
+
 // Stateless sends fwd without a transaction (ACK for a 2xx).
 func (p *Proxy) Stateless(fwd *sip.Request) error {
 	finish(fwd)
