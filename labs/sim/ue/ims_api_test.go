@@ -21,7 +21,7 @@ func withIMSPDN(c *ue.Config) { c.LTE.PDNs = []string{"ims"} }
 // reaches a call's bearer watch through the ESM code, and so does its
 // deactivation.
 func TestIMSBearerHook(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, ue.SipgoLateClientConn)
 	l := startLTE(t, 1, withIMSPDN)
 	allOK(t, step(t, l.ues, simapi.PathRegister, simapi.RegisterRequest{}), 1)
 	p := pdns(t, l.ues)[0]
@@ -63,7 +63,7 @@ func TestIMSBearerHook(t *testing.T) {
 // TestIMSControlAPI: the IMS steps' validation, the memory data plane's
 // clear refusal, and GET /ues/calls.
 func TestIMSControlAPI(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, ue.SipgoLateClientConn)
 	l := startLTE(t, 2, withIMSPDN)
 	allOK(t, step(t, l.ues, simapi.PathRegister, simapi.RegisterRequest{}), 2)
 	base := "http://" + l.ues.Ops().Addr().String()

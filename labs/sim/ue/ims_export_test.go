@@ -24,3 +24,6 @@ func (b BearerWatch) Released(ctx context.Context, d time.Duration) bool {
 
 func (b BearerWatch) Outcome(answered time.Time) *simapi.CallBearer { return b.w.outcome(answered) }
 func (b BearerWatch) Stop()                                         { b.w.stop() }
+
+// SipgoLateClientConn is sipgoLateClientConn for the external tests.
+const SipgoLateClientConn = sipgoLateClientConn

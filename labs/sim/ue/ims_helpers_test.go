@@ -121,3 +121,11 @@ func networkMedia(hub *bearerHub) mediaFunc {
 		return rtpStream(ctx, conn, peer)
 	}
 }
+
+// sipgoLateClientConn marks the reader of a client UDP connection that
+// sipgo v1.7.3 can open while one of the in-process CSCFs closes: its
+// pool is cleared first and the connection added after, so its reader
+// never ends (about 1 run in 30 of TestIMSCallUnreachable). It is
+// sipgo's, in the test's CSCFs, not the UE agent's; the leak check
+// tolerates it and nothing else.
+const sipgoLateClientConn = "sip.(*TransportUDP).createConnection"

@@ -21,7 +21,7 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 }
 
 func TestIMSRegisterAKA(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, sipgoLateClientConn)
 	core := startIMSCore(t)
 	a := core.agent(t, alice, "127.0.0.2", nil, networkMedia(nil))
 	if err := a.register(ctxFor(t, 20*time.Second), imsExpires); err != nil {
@@ -72,7 +72,7 @@ func TestIMSRegisterAKA(t *testing.T) {
 // resynchronises the HSS and challenges again; the new vector's SQN is
 // accepted by the same USIM.
 func TestIMSRegisterResync(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, sipgoLateClientConn)
 	core := startIMSCore(t)
 	high := aka.NewSQN(5000, 0)
 	usim, err := aka.NewUSIM(aka.USIMConfig{K: scscftest.MustHex(t, scscftest.K), OPc: scscftest.MustHex(t, scscftest.OPc),
@@ -125,7 +125,7 @@ func calleeRecord(t *testing.T, b *testAgent, callID string) simapi.CallRecord {
 }
 
 func TestIMSCallWithBearer(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, sipgoLateClientConn)
 	core := startIMSCore(t)
 	a, b := registered(t, core, true)
 	for _, tc := range []struct {
@@ -180,7 +180,7 @@ func checkAnswered(t *testing.T, o simapi.CallOutcome, role, peer string) {
 }
 
 func TestIMSCallWithoutBearer(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, sipgoLateClientConn)
 	core := startIMSCore(t)
 	a, b := registered(t, core, false)
 	p := callParams{talk: 300 * time.Millisecond, bearerWait: 200 * time.Millisecond}
@@ -201,7 +201,7 @@ func TestIMSCallWithoutBearer(t *testing.T) {
 }
 
 func TestIMSCallUnreachable(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, sipgoLateClientConn)
 	core := startIMSCore(t)
 	a, _ := registered(t, core, false)
 	for _, tc := range []struct {
@@ -224,7 +224,7 @@ func TestIMSCallUnreachable(t *testing.T) {
 }
 
 func TestIMSCallNotRegistered(t *testing.T) {
-	nfkittest.NoLeaks(t)
+	nfkittest.NoLeaks(t, sipgoLateClientConn)
 	core := startIMSCore(t)
 	a := core.agent(t, alice, "127.0.0.2", nil, networkMedia(nil))
 	_, err := a.call(ctxFor(t, 5*time.Second), bob.IMPU(), callParams{talk: time.Second})
